@@ -1,0 +1,39 @@
+// Integer time: ticks in a timescale, rescaled exactly with 128-bit intermediates.
+// No double anywhere: a 24-hour recording must not drift by rounding.
+#pragma once
+
+#include <cstdint>
+
+namespace camrec {
+
+/// Ticks per second of a clock or track (90000 for video, the sample rate for audio).
+using Timescale = uint32_t;
+
+inline constexpr Timescale kMicroseconds = 1'000'000;
+inline constexpr Timescale kMilliseconds = 1'000;
+
+/// `value` ticks of `from` converted to ticks of `to`, rounded to nearest (ties away from
+/// zero). Exact for any int64 input: the product is formed in 128 bits. `from` and `to` > 0.
+constexpr int64_t rescale(int64_t value, Timescale from, Timescale to) {
+  if (from == to) return value;
+  __int128 product = static_cast<__int128>(value) * to;
+  __int128 half = from / 2;
+  __int128 q = product >= 0 ? (product + half) / from : -((-product + half) / from);
+  return static_cast<int64_t>(q);
+}
+
+/// Like rescale() but rounding down (toward minus infinity), for boundaries that must not
+/// move past a real instant.
+constexpr int64_t rescale_floor(int64_t value, Timescale from, Timescale to) {
+  __int128 product = static_cast<__int128>(value) * to;
+  __int128 q = product / from;
+  if (product % from != 0 && product < 0) --q;
+  return static_cast<int64_t>(q);
+}
+
+/// a/ta < b/tb, compared exactly (for interleaving tracks of different timescales).
+constexpr bool time_less(int64_t a, Timescale ta, int64_t b, Timescale tb) {
+  return static_cast<__int128>(a) * tb < static_cast<__int128>(b) * ta;
+}
+
+}  // namespace camrec
