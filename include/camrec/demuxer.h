@@ -1,0 +1,102 @@
+// The MP4 demuxer: regular and fragmented MP4 (with or without mfra/sidx), as written by
+// camrec, ffmpeg (mp4 and mov), GStreamer and K230, including files cut short by a crash.
+// Everything a file can ask for is bounded; errors carry the byte offset and box path.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "camrec/status.h"
+#include "camrec/time.h"
+
+namespace camrec {
+
+namespace io {
+class Source;
+}
+
+/// What a track holds, as declared by the file.
+struct TrackInfo {
+  uint32_t track_id = 0;
+  bool video = false;
+  bool audio = false;
+  std::string sample_entry;   ///< Sample entry type of the first description: "avc1", "hvc1", "ulaw", "mp4a", ...
+  std::string codec_string;   ///< RFC 6381 codec string when known ("avc1.4d401f"), else the entry type.
+  Timescale timescale = 0;
+  uint32_t width = 0;         ///< Video: from the sample entry.
+  uint32_t height = 0;
+  uint32_t sample_rate = 0;   ///< Audio: from the sample entry.
+  uint32_t channels = 0;
+  uint32_t description_count = 0;  ///< Sample descriptions (stsd entries).
+  /// Presentation start (edit list) in the track timescale: the first sample is shown at
+  /// this time of the movie.
+  int64_t start = 0;
+  /// Duration in the track timescale (sum of the sample durations found).
+  uint64_t duration = 0;
+  uint64_t sample_count = 0;
+  uint64_t key_frames = 0;
+  /// Decoder configuration of the first description: avcC / hvcC record, AAC
+  /// AudioSpecificConfig, or dOps payload. Empty for G.711.
+  std::vector<uint8_t> decoder_config;
+};
+
+/// One sample, in decode order across all tracks.
+struct DemuxedSample {
+  uint32_t track = 0;         ///< Index into Demuxer::tracks().
+  int64_t dts = 0;            ///< Track timescale, edit list applied.
+  int64_t pts = 0;            ///< Track timescale, edit list applied.
+  uint32_t duration = 0;
+  bool sync = false;
+  uint32_t description = 1;   ///< 1-based sample description index.
+  uint64_t offset = 0;        ///< File offset of the sample's bytes.
+  std::vector<uint8_t> data;  ///< The sample (Annex B for video when asked for).
+};
+
+struct DemuxOptions {
+  /// Convert video samples to Annex B with the parameter sets in front of every key frame
+  /// (what the K230 demuxer returns).
+  bool annexb = false;
+  /// Safety limits on what a file may ask for.
+  uint64_t max_moov_bytes = 512u << 20;
+  uint64_t max_moof_bytes = 64u << 20;
+  uint64_t max_sample_bytes = 64u << 20;
+  uint32_t max_tracks = 64;
+};
+
+/// Summary of a file's top-level layout.
+struct FileLayout {
+  bool fragmented = false;      ///< Samples come from moof boxes.
+  uint64_t fragments = 0;       ///< moof boxes found.
+  bool has_mfra = false;
+  bool truncated = false;       ///< The last box passes the end of the file.
+  uint64_t file_size = 0;
+  std::vector<std::string> brands;  ///< major brand first.
+};
+
+class Demuxer {
+ public:
+  static Result<std::unique_ptr<Demuxer>> open(const std::string& path, DemuxOptions options = {});
+  static Result<std::unique_ptr<Demuxer>> open(std::unique_ptr<io::Source> source, DemuxOptions options = {});
+  ~Demuxer();
+
+  const std::vector<TrackInfo>& tracks() const;
+  const FileLayout& layout() const;
+
+  /// The next sample in decode order (ties: lower track index first). Returns false at the
+  /// end. `out.data` is reused between calls.
+  Result<bool> next(DemuxedSample& out);
+
+  /// Decode the whole index to fill the per-track counts and durations of tracks() (for
+  /// fragmented files they are only known after reading every fragment). Rewinds.
+  Status scan();
+
+  struct Impl;
+
+ private:
+  explicit Demuxer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace camrec

@@ -1,0 +1,63 @@
+// Internals of camrec::Demuxer.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "box/boxes.h"
+#include "camrec/demuxer.h"
+#include "demux/table_cursor.h"
+#include "io/source.h"
+
+namespace camrec {
+
+struct Muxer;
+
+struct DemuxTrack {
+  TrackInfo info;
+  box::TrackBox trak;
+  std::optional<box::TrackExtendsBox> trex;
+  demux::TableCursor cursor;        ///< Samples listed in the moov.
+  int64_t pts_shift = 0;            ///< Added to decode/composition times (edit list).
+  int64_t fragment_time = 0;        ///< Decode time after the last fragment sample seen.
+  bool fragment_time_known = false;
+  /// Annex B output: start code + parameter sets, per sample description (1-based - 1).
+  std::vector<std::vector<uint8_t>> annexb_headers;
+  int nal_length_size = 4;
+};
+
+struct Demuxer::Impl {
+  std::unique_ptr<io::Source> source;
+  DemuxOptions options;
+  FileLayout layout;
+  std::vector<TrackInfo> infos;     ///< Public copy of tracks[i].info.
+  std::vector<DemuxTrack> tracks;
+  std::optional<box::MovieBox> moov;
+  std::vector<uint64_t> moof_offsets;
+
+  // Reading position.
+  bool moov_samples_done = false;
+  size_t next_moof = 0;
+  std::deque<demux::SampleRef> queue;  ///< Samples of the current fragment, in decode order.
+
+  Status open();
+  Status scan_top_level();
+  Status load_tracks();
+  Status load_fragment(uint64_t offset);
+  bool next_moov_sample(demux::SampleRef& out);
+  Status read_sample(const demux::SampleRef& ref, DemuxedSample& out);
+  void rewind();
+};
+
+/// Builds the Annex B prefix (start codes + parameter sets) of each video description and
+/// reads the NAL length size, from the avcC/hvcC records.
+Status prepare_annexb(DemuxTrack& track);
+/// Rewrites a length-prefixed video sample as Annex B, with `header` in front of key frames.
+Status to_annexb(const DemuxTrack& track, const std::vector<uint8_t>& sample, bool key, uint32_t description,
+                 std::vector<uint8_t>& out);
+/// Fills codec_string, width/height, sample rate and channels from the sample description.
+void describe_track(DemuxTrack& track);
+
+}  // namespace camrec

@@ -1,0 +1,19 @@
+// The box tree of a whole file as JSON (`camrec info --boxes`): the boxes camrec knows are
+// parsed and printed field by field by their describe(); mdat and unknown boxes by header.
+#pragma once
+
+#include <string>
+
+#include "camrec/status.h"
+#include "io/source.h"
+
+namespace camrec::demux {
+
+/// JSON array of the file's top-level boxes. A box that fails to parse is printed with an
+/// "error" member instead of its fields; a torn last box with "truncated": true.
+Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes = 256u << 20);
+
+/// Indents compact JSON text for people (two spaces per level).
+std::string pretty_json(const std::string& compact);
+
+}  // namespace camrec::demux

@@ -1,0 +1,113 @@
+// What the demuxer says about a track's codec, and the Annex B output of video samples.
+#include <algorithm>
+
+#include "codec/aac.h"
+#include "codec/annexb.h"
+#include "codec/avc_config.h"
+#include "codec/hevc_config.h"
+#include "demux/demuxer_impl.h"
+
+namespace camrec {
+
+using box::fourcc;
+
+namespace {
+
+const std::vector<uint8_t>* video_record(const box::VisualSampleEntry& e) {
+  if (e.avcC) return &e.avcC->record;
+  if (e.hvcC) return &e.hvcC->record;
+  return nullptr;
+}
+
+void append_start_code_nal(std::vector<uint8_t>& out, const std::vector<uint8_t>& nal) {
+  static const uint8_t kStartCode[] = {0, 0, 0, 1};
+  out.insert(out.end(), kStartCode, kStartCode + 4);
+  out.insert(out.end(), nal.begin(), nal.end());
+}
+
+}  // namespace
+
+void describe_track(DemuxTrack& track) {
+  auto& info = track.info;
+  const auto& stsd = track.trak.mdia.minf.stbl.stsd;
+  if (!stsd.visual.empty()) {
+    const auto& e = stsd.visual.front();
+    info.sample_entry = box::fourcc_string(e.type);
+    info.codec_string = info.sample_entry;
+    info.width = e.width;
+    info.height = e.height;
+    if (e.avcC) {
+      if (auto c = codec::parse_avc_config(e.avcC->record)) info.codec_string = codec::avc_codec_string(*c, info.sample_entry.c_str());
+      info.decoder_config = e.avcC->record;
+    } else if (e.hvcC) {
+      if (auto c = codec::parse_hevc_config(e.hvcC->record)) info.codec_string = codec::hevc_codec_string(*c, info.sample_entry.c_str());
+      info.decoder_config = e.hvcC->record;
+    }
+  } else if (!stsd.audio.empty()) {
+    const auto& e = stsd.audio.front();
+    info.sample_entry = box::fourcc_string(e.type);
+    info.codec_string = info.sample_entry;
+    info.channels = e.version == 2 ? e.num_audio_channels : e.channelcount;
+    info.sample_rate = e.version == 2 ? static_cast<uint32_t>(e.sample_rate_hz()) : e.samplerate >> 16;
+    if (info.sample_rate == 0) info.sample_rate = info.timescale;
+    if (e.esds) {
+      if (auto es = codec::parse_es_descriptor(e.esds->descriptor)) {
+        info.decoder_config = es->decoder_config.decoder_specific_info;
+        if (es->decoder_config.object_type_indication == 0x40 && !info.decoder_config.empty())
+          info.codec_string = "mp4a.40." + std::to_string(info.decoder_config[0] >> 3);
+      }
+    } else if (e.dOps) {
+      info.decoder_config = e.dOps->payload;
+      info.codec_string = "opus";
+    }
+  } else if (!stsd.other.empty()) {
+    info.sample_entry = box::fourcc_string(stsd.other.front().type);
+    info.codec_string = info.sample_entry;
+  }
+  const auto& stbl = track.trak.mdia.minf.stbl;
+  info.key_frames = stbl.stss ? stbl.stss->sample_numbers.size() : 0;
+}
+
+Status prepare_annexb(DemuxTrack& track) {
+  for (const auto& e : track.trak.mdia.minf.stbl.stsd.visual) {
+    std::vector<uint8_t> header;
+    const auto* record = video_record(e);
+    if (record && e.avcC) {
+      CAMREC_ASSIGN_OR_RETURN(auto c, codec::parse_avc_config(*record));
+      for (const auto& nal : c.sequence_parameter_sets) append_start_code_nal(header, nal);
+      for (const auto& nal : c.sequence_parameter_set_ext) append_start_code_nal(header, nal);
+      for (const auto& nal : c.picture_parameter_sets) append_start_code_nal(header, nal);
+      track.nal_length_size = c.length_size_minus_one + 1;
+    } else if (record && e.hvcC) {
+      CAMREC_ASSIGN_OR_RETURN(auto c, codec::parse_hevc_config(*record));
+      for (const auto& array : c.arrays)
+        for (const auto& nal : array.nal_units) append_start_code_nal(header, nal);
+      track.nal_length_size = c.length_size_minus_one + 1;
+    } else {
+      return make_error(Errc::unsupported, "Annex B output needs an avcC or hvcC record, track " +
+                                               std::to_string(track.info.track_id) + " has '" +
+                                               box::fourcc_string(e.type) + "'");
+    }
+    track.annexb_headers.push_back(std::move(header));
+  }
+  return Status::ok();
+}
+
+Status to_annexb(const DemuxTrack& track, const std::vector<uint8_t>& sample, bool key, uint32_t description,
+                 std::vector<uint8_t>& out) {
+  out.clear();
+  out.reserve(sample.size() + 64);
+  if (key && description >= 1 && description <= track.annexb_headers.size())
+    out.insert(out.end(), track.annexb_headers[description - 1].begin(), track.annexb_headers[description - 1].end());
+  codec::LengthPrefixedReader reader(sample, track.nal_length_size);
+  static const uint8_t kStartCode[] = {0, 0, 0, 1};
+  while (true) {
+    CAMREC_ASSIGN_OR_RETURN(auto nal, reader.next());
+    if (!nal) break;
+    out.insert(out.end(), kStartCode, kStartCode + 4);
+    out.insert(out.end(), nal->begin(), nal->end());
+  }
+  return Status::ok();
+}
+
+}  // namespace camrec

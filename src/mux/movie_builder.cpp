@@ -1,0 +1,213 @@
+#include "mux/movie_builder.h"
+
+#include <algorithm>
+
+namespace camrec::mux {
+
+namespace {
+
+constexpr uint16_t kLanguageUndetermined = 0x55c4;  // 'und', ISO 639-2/T packed (14496-12 8.4.2.3)
+
+uint64_t movie_duration(const Track& t, uint64_t media_duration) {
+  return static_cast<uint64_t>(rescale(static_cast<int64_t>(media_duration), t.timescale(), kMovieTimescale));
+}
+
+box::TrackBox make_trak(const Track& t) {
+  box::TrackBox trak;
+  trak.tkhd.flags = 3;  // track_enabled | track_in_movie
+  trak.tkhd.track_ID = t.track_id;
+  if (t.is_video()) {
+    trak.tkhd.width = t.input->width() << 16;
+    trak.tkhd.height = t.input->height() << 16;
+  } else {
+    trak.tkhd.volume = 0x0100;
+  }
+  trak.mdia.mdhd.timescale = t.timescale();
+  trak.mdia.mdhd.language = kLanguageUndetermined;
+  trak.mdia.hdlr.handler_type = t.is_video() ? box::fourcc("vide") : box::fourcc("soun");
+  trak.mdia.hdlr.name = t.is_video() ? "VideoHandler" : "SoundHandler";
+  if (t.is_video()) trak.mdia.minf.vmhd = box::VideoMediaHeaderBox{};
+  else trak.mdia.minf.smhd = box::SoundMediaHeaderBox{};
+  t.input->describe(trak.mdia.minf.stbl.stsd);
+  return trak;
+}
+
+box::MovieHeaderBox make_mvhd(const std::vector<Track*>& tracks) {
+  box::MovieHeaderBox mvhd;
+  mvhd.timescale = kMovieTimescale;
+  uint32_t max_id = 0;
+  for (auto* t : tracks) max_id = std::max(max_id, t->track_id);
+  mvhd.next_track_ID = max_id + 1;
+  return mvhd;
+}
+
+}  // namespace
+
+box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*>& tracks) {
+  using box::fourcc;
+  box::FileTypeBox ftyp;
+  if (options.layout == Layout::fragmented) {
+    ftyp.major_brand = fourcc("iso6");
+    ftyp.compatible_brands = {fourcc("iso6"), fourcc("isom"), fourcc("iso2"), fourcc("mp41")};
+    if (options.cmaf) ftyp.compatible_brands.push_back(fourcc("cmfc"));
+  } else {
+    // The file ends as a regular MP4; iso6 announces the fragments it holds while recording.
+    ftyp.major_brand = fourcc("isom");
+    ftyp.minor_version = 0x200;
+    ftyp.compatible_brands = {fourcc("isom"), fourcc("iso2"), fourcc("iso6"), fourcc("mp41")};
+  }
+  for (auto* t : tracks) {
+    std::string codec = t->input->codec_string();
+    if (codec.rfind("avc1", 0) == 0 && std::find(ftyp.compatible_brands.begin(), ftyp.compatible_brands.end(),
+                                                 fourcc("avc1")) == ftyp.compatible_brands.end())
+      ftyp.compatible_brands.push_back(fourcc("avc1"));
+  }
+  return ftyp;
+}
+
+box::MovieBox make_init_moov(const std::vector<Track*>& tracks) {
+  box::MovieBox moov;
+  moov.mvhd = make_mvhd(tracks);
+  box::MovieExtendsBox mvex;
+  // Duration unknown while recording; close() writes it in place (fragmented layout), for
+  // players that show the length of a fragmented file from mehd (GStreamer, ffmpeg).
+  mvex.mehd = box::MovieExtendsHeaderBox{1, 0, 0};
+  for (auto* t : tracks) {
+    moov.traks.push_back(make_trak(*t));
+    box::TrackExtendsBox trex;
+    trex.track_ID = t->track_id;
+    trex.default_sample_description_index = 1;
+    trex.default_sample_flags = t->is_video() ? box::sample_flags::kDelta : 0;
+    mvex.trex.push_back(trex);
+  }
+  moov.mvex = std::move(mvex);
+  return moov;
+}
+
+uint64_t mehd_duration_offset(const box::MovieBox& init_moov) {
+  uint64_t offset = 8 + box::box_size(init_moov.mvhd);
+  for (const auto& trak : init_moov.traks) offset += box::box_size(trak);
+  return offset + 8 /* mvex header */ + 8 /* mehd header */ + 4 /* version, flags */;
+}
+
+uint64_t movie_duration_ms(const std::vector<Track*>& tracks) {
+  int64_t end = 0;
+  for (auto* t : tracks) {
+    if (!t->started) continue;
+    int64_t track_end = t->last_decode_time + (t->pending.empty() ? t->last_duration : 0);
+    end = std::max(end, rescale(track_end, t->timescale(), kMovieTimescale));
+  }
+  return static_cast<uint64_t>(end);
+}
+
+box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_offset_shift) {
+  box::MovieBox moov;
+  moov.mvhd = make_mvhd(tracks);
+  uint64_t movie_end = 0;
+  for (auto* t : tracks) {
+    box::TrackBox trak = make_trak(*t);
+    uint64_t media_duration = t->index.duration();
+    trak.mdia.mdhd.duration = media_duration;
+    trak.mdia.mdhd.version = media_duration > UINT32_MAX ? 1 : 0;
+    uint64_t start = t->decode_base > 0 ? movie_duration(*t, static_cast<uint64_t>(t->decode_base)) : 0;
+    uint64_t length = movie_duration(*t, media_duration);
+    trak.tkhd.duration = start + length;
+    trak.tkhd.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
+    if (start > 0) {
+      // The track starts after the file's origin: an empty edit keeps it in sync (8.6.6).
+      box::EditListBox elst;
+      elst.entries.push_back({start, -1, 1, 0});
+      elst.entries.push_back({length, 0, 1, 0});
+      elst.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
+      trak.edts = box::EditBox{};
+      trak.edts->elst = std::move(elst);
+    }
+    box::SampleDescriptionBox stsd = std::move(trak.mdia.minf.stbl.stsd);
+    trak.mdia.minf.stbl = t->index.take_sample_table(std::move(stsd), chunk_offset_shift);
+    movie_end = std::max(movie_end, trak.tkhd.duration);
+    moov.traks.push_back(std::move(trak));
+  }
+  moov.mvhd.duration = movie_end;
+  moov.mvhd.version = movie_end > UINT32_MAX ? 1 : 0;
+  return moov;
+}
+
+void shift_chunk_offsets(box::MovieBox& moov, uint64_t shift) {
+  for (auto& trak : moov.traks) {
+    auto& stbl = trak.mdia.minf.stbl;
+    if (stbl.co64) {
+      for (auto& o : stbl.co64->chunk_offsets) o += shift;
+    } else if (stbl.stco) {
+      bool large = std::any_of(stbl.stco->chunk_offsets.begin(), stbl.stco->chunk_offsets.end(),
+                               [&](uint32_t o) { return uint64_t{o} + shift > UINT32_MAX; });
+      if (large) {
+        box::ChunkLargeOffsetBox co64;
+        for (uint32_t o : stbl.stco->chunk_offsets) co64.chunk_offsets.push_back(o + shift);
+        stbl.co64 = std::move(co64);
+        stbl.stco.reset();
+      } else {
+        for (auto& o : stbl.stco->chunk_offsets) o = static_cast<uint32_t>(o + shift);
+      }
+    }
+  }
+}
+
+box::MovieFragmentBox make_moof(uint32_t sequence_number, const std::vector<FragmentRun>& runs,
+                                uint32_t mdat_header_size) {
+  box::MovieFragmentBox moof;
+  moof.mfhd.sequence_number = sequence_number;
+  for (const auto& run : runs) {
+    const Track& t = *run.track;
+    box::TrackFragmentBox traf;
+    traf.tfhd.flags = box::TrackFragmentHeaderBox::kDefaultBaseIsMoof;
+    traf.tfhd.track_ID = t.track_id;
+    box::TrackFragmentDecodeTimeBox tfdt;
+    tfdt.base_media_decode_time = static_cast<uint64_t>(t.pending.front().decode_time);
+    tfdt.version = tfdt.base_media_decode_time > UINT32_MAX ? 1 : 0;
+    traf.tfdt = tfdt;
+
+    box::TrackRunBox trun;
+    trun.flags = box::TrackRunBox::kDataOffsetPresent | box::TrackRunBox::kSampleDurationPresent |
+                 box::TrackRunBox::kSampleSizePresent;
+    bool any_cts = false;
+    bool negative_cts = false;
+    bool later_sync = false;
+    for (size_t i = 0; i < run.count; ++i) {
+      const auto& s = t.pending[i];
+      any_cts |= s.composition_offset != 0;
+      negative_cts |= s.composition_offset < 0;
+      if (i > 0 && s.sync) later_sync = true;
+    }
+    if (any_cts) trun.flags |= box::TrackRunBox::kSampleCompositionTimeOffsetPresent;
+    if (negative_cts) trun.version = 1;
+    if (t.is_video()) {
+      // trex says "delta frame"; a run that starts with a key frame says so once, a run with
+      // key frames inside it (all-intra streams) flags every sample.
+      if (later_sync) trun.flags |= box::TrackRunBox::kSampleFlagsPresent;
+      else if (t.pending.front().sync) {
+        trun.flags |= box::TrackRunBox::kFirstSampleFlagsPresent;
+        trun.first_sample_flags = box::sample_flags::kKey;
+      }
+    }
+    trun.entries.resize(run.count);
+    for (size_t i = 0; i < run.count; ++i) {
+      const auto& s = t.pending[i];
+      auto& e = trun.entries[i];
+      e.sample_duration = s.duration;
+      e.sample_size = s.size;
+      e.sample_flags = s.sync || !t.is_video() ? box::sample_flags::kKey : box::sample_flags::kDelta;
+      e.sample_composition_time_offset = s.composition_offset;
+    }
+    traf.truns.push_back(std::move(trun));
+    moof.trafs.push_back(std::move(traf));
+  }
+  // data_offset is relative to the moof's first byte: moof, mdat header, then the runs.
+  uint64_t offset = box::box_size(moof) + mdat_header_size;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    moof.trafs[i].truns[0].data_offset = static_cast<int32_t>(offset);
+    for (size_t k = 0; k < runs[i].count; ++k) offset += runs[i].track->pending[k].size;
+  }
+  return moof;
+}
+
+}  // namespace camrec::mux

@@ -1,0 +1,51 @@
+// Builds the file-level boxes of a recording from the tracks' state: ftyp, the init moov
+// (empty sample tables + mvex), the final moov (full tables), moof and mfra.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "box/file_boxes.h"
+#include "box/fragment_boxes.h"
+#include "box/movie_boxes.h"
+#include "mux/track.h"
+
+namespace camrec::mux {
+
+/// Timescale of mvhd, tkhd and edit lists (durations there need no more than 1 ms).
+inline constexpr Timescale kMovieTimescale = 1000;
+
+box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*>& tracks);
+
+/// The moov written at the start: every track in the header with its sample description,
+/// empty sample tables and a trex in mvex (ISO BMFF 8.8.1), so readers treat the file as
+/// fragmented while it grows.
+box::MovieBox make_init_moov(const std::vector<Track*>& tracks);
+
+/// Offset, from the start of `init_moov`, of its mehd fragment_duration field (64-bit).
+uint64_t mehd_duration_offset(const box::MovieBox& init_moov);
+
+/// Length of the recording in kMovieTimescale units: the end of the latest track.
+uint64_t movie_duration_ms(const std::vector<Track*>& tracks);
+
+/// The moov written at close: complete sample tables whose chunk offsets point at the media
+/// inside the fragments, no mvex. Moves the tracks' indexes out. `chunk_offset_shift` is
+/// added to every chunk offset.
+box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_offset_shift = 0);
+
+/// Adds `shift` to every chunk offset of `moov`, turning stco into co64 where needed.
+void shift_chunk_offsets(box::MovieBox& moov, uint64_t shift);
+
+/// One traf's worth of samples for make_moof().
+struct FragmentRun {
+  Track* track = nullptr;
+  size_t count = 0;  ///< The first `count` pending samples.
+};
+
+/// The moof for `runs`, with trun data offsets relative to the moof start (default-base-is-moof)
+/// assuming the mdat header of `mdat_header_size` bytes follows it and the runs' data is laid
+/// out in order.
+box::MovieFragmentBox make_moof(uint32_t sequence_number, const std::vector<FragmentRun>& runs,
+                                uint32_t mdat_header_size);
+
+}  // namespace camrec::mux

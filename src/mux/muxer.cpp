@@ -1,0 +1,347 @@
+#include "camrec/muxer.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "box/file_boxes.h"
+#include "mux/movie_builder.h"
+#include "mux/muxer_impl.h"
+
+namespace camrec {
+
+using mux::Track;
+
+const char* codec_name(Codec codec) {
+  switch (codec) {
+    case Codec::h264: return "h264";
+    case Codec::h265: return "h265";
+    case Codec::g711_alaw: return "g711a";
+    case Codec::g711_ulaw: return "g711u";
+    case Codec::aac: return "aac";
+    case Codec::opus: return "opus";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Status validate(const MuxerOptions& o) {
+  if (o.fragment_duration_us < 0 || o.max_fragment_duration_us < 0 || o.fsync_interval_us < 0 ||
+      o.max_header_wait_us < 0)
+    return make_error(Errc::invalid_argument, "muxer durations must not be negative");
+  if (o.faststart && o.layout != Layout::regular)
+    return make_error(Errc::invalid_argument, "faststart applies to the regular layout only");
+  if (o.max_fragment_bytes < 4096)
+    return make_error(Errc::invalid_argument, "max_fragment_bytes must be at least 4096");
+  return Status::ok();
+}
+
+}  // namespace
+
+Muxer::Muxer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Muxer::~Muxer() {
+  if (impl_ && !impl_->closed) (void)close();
+}
+
+Result<std::unique_ptr<Muxer>> Muxer::create(std::unique_ptr<io::Sink> sink, MuxerOptions options) {
+  if (!sink) return make_error(Errc::invalid_argument, "no output sink");
+  CAMREC_RETURN_IF_ERROR(validate(options));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->sink = std::move(sink);
+  return std::unique_ptr<Muxer>(new Muxer(std::move(impl)));
+}
+
+Result<std::unique_ptr<Muxer>> Muxer::create_file(const std::string& path, MuxerOptions options) {
+  CAMREC_RETURN_IF_ERROR(validate(options));
+  CAMREC_ASSIGN_OR_RETURN(auto sink, io::FileSink::open(path));
+  CAMREC_ASSIGN_OR_RETURN(auto muxer, create(std::move(sink), options));
+  muxer->impl_->path = path;
+  return muxer;
+}
+
+Result<uint32_t> Muxer::add_video_track(const VideoTrackConfig& config) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed) return make_error(Errc::wrong_state, "add_video_track after close");
+  if (impl_->header_written || impl_->origin_set)
+    return make_error(Errc::wrong_state, "tracks must be added before the first sample is written");
+  CAMREC_ASSIGN_OR_RETURN(auto input, mux::make_video_input(config));
+  auto t = std::make_unique<Track>();
+  t->track_id = static_cast<uint32_t>(impl_->tracks.size() + 1);
+  t->input = std::move(input);
+  impl_->tracks.push_back(std::move(t));
+  return static_cast<uint32_t>(impl_->tracks.size() - 1);
+}
+
+Result<uint32_t> Muxer::add_audio_track(const AudioTrackConfig& config) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed) return make_error(Errc::wrong_state, "add_audio_track after close");
+  if (impl_->header_written || impl_->origin_set)
+    return make_error(Errc::wrong_state, "tracks must be added before the first sample is written");
+  CAMREC_ASSIGN_OR_RETURN(auto input, mux::make_audio_input(config));
+  auto t = std::make_unique<Track>();
+  t->track_id = static_cast<uint32_t>(impl_->tracks.size() + 1);
+  t->input = std::move(input);
+  impl_->tracks.push_back(std::move(t));
+  return static_cast<uint32_t>(impl_->tracks.size() - 1);
+}
+
+Status Muxer::write(uint32_t track, const Packet& packet) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->write(track, packet);
+}
+
+Status Muxer::close() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->close();
+}
+
+MuxerStats Muxer::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  MuxerStats s = impl_->stats;
+  s.bytes_written = impl_->sink->size();
+  return s;
+}
+
+Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
+  if (closed) return make_error(Errc::wrong_state, "write after close");
+  if (!failed.is_ok()) return failed;
+  if (track_index >= tracks.size())
+    return make_error(Errc::invalid_argument, "no track " + std::to_string(track_index));
+  if (packet.timescale == 0) return make_error(Errc::invalid_argument, "packet timescale is 0");
+  if (packet.data.empty()) return make_error(Errc::invalid_argument, "empty packet");
+  if (packet.dts > packet.pts)
+    return make_error(Errc::invalid_argument, "dts " + std::to_string(packet.dts) + " is after pts " +
+                                                  std::to_string(packet.pts));
+  Track& t = *tracks[track_index];
+  if (header_written && !t.in_header)
+    return make_error(Errc::wrong_state, "track " + std::to_string(track_index) +
+                                             " is not in the file: it had no sample when the header was written");
+
+  const Timescale ts = t.timescale();
+  const int64_t pts = rescale(packet.pts, packet.timescale, ts);
+  const int64_t dts = rescale(packet.dts, packet.timescale, ts);
+
+  // Validate the timing before the input parses the packet, so a refused packet leaves the
+  // input's state (parameter sets, POC) untouched.
+  if (t.started) {
+    int64_t decode_time = dts - t.first_dts + t.decode_base;
+    if (decode_time <= t.last_decode_time)
+      return make_error(Errc::invalid_argument,
+                        "decode time does not increase on track " + std::to_string(track_index) + ": " +
+                            std::to_string(packet.dts) + " after a packet at " +
+                            std::to_string(rescale(t.last_decode_time - t.decode_base + t.first_dts, ts,
+                                                   packet.timescale)));
+    if (decode_time - t.last_decode_time > std::numeric_limits<uint32_t>::max())
+      return make_error(Errc::invalid_argument, "gap of more than 2^32 ticks between two packets");
+  }
+
+  CAMREC_ASSIGN_OR_RETURN(mux::InputSample sample, t.input->prepare(packet.data));
+  if (sample.drop) {
+    ++stats.samples_dropped;
+    return Status::ok();
+  }
+  if (!t.started) {
+    if (t.is_video() && !sample.sync)
+      return make_error(Errc::invalid_argument, "the first video packet of track " +
+                                                    std::to_string(track_index) + " is not a key frame");
+    if (!origin_set) {
+      origin_set = true;
+      origin = packet.pts;
+      origin_timescale = packet.timescale;
+    }
+    int64_t start = pts - rescale(origin, origin_timescale, ts);
+    if (start < 0) {
+      // Media from before the file's first instant: nothing to show it against.
+      ++stats.samples_dropped;
+      return Status::ok();
+    }
+    t.started = true;
+    t.first_pts = pts;
+    t.first_dts = dts;
+    t.decode_base = start;
+  }
+
+  const int64_t decode_time = dts - t.first_dts + t.decode_base;
+  const int64_t offset = (pts - dts) - (t.first_pts - t.first_dts);
+  if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max())
+    return make_error(Errc::invalid_argument, "pts - dts does not fit a composition offset");
+  if (!t.pending.empty() && t.pending.back().duration == 0) {
+    t.pending.back().duration = static_cast<uint32_t>(decode_time - t.last_decode_time);
+    t.last_duration = t.pending.back().duration;
+  }
+  if (!t.pending.empty() || t.samples_written > 0) {
+    if (should_cut(t, sample.sync, decode_time)) CAMREC_RETURN_IF_ERROR(flush_fragment(false));
+  }
+
+  uint32_t duration = sample.duration;
+  if (packet.duration > 0) {
+    duration = static_cast<uint32_t>(std::clamp<int64_t>(rescale(packet.duration, packet.timescale, ts), 1,
+                                                          std::numeric_limits<uint32_t>::max()));
+    t.duration_hint = duration;
+  }
+  if (duration) t.last_duration = duration;
+  t.data.insert(t.data.end(), sample.data.begin(), sample.data.end());
+  t.pending.push_back({static_cast<uint32_t>(sample.data.size()), duration, decode_time,
+                       static_cast<int32_t>(offset), sample.sync});
+  t.last_decode_time = decode_time;
+  return Status::ok();
+}
+
+Track* Muxer::Impl::lead_track() {
+  for (auto& t : tracks)
+    if (t->is_video() && (t->in_header || !header_written) && t->started) return t.get();
+  for (auto& t : tracks)
+    if ((t->in_header || !header_written) && t->started) return t.get();
+  return nullptr;
+}
+
+bool Muxer::Impl::should_cut(Track& t, bool sync, int64_t decode_time) {
+  uint64_t pending_bytes = 0;
+  for (auto& tr : tracks) pending_bytes += tr->data.size();
+  if (pending_bytes >= options.max_fragment_bytes) return true;
+
+  const Timescale ts = t.timescale();
+  const int64_t span_us = rescale(decode_time - t.pending_start(), ts, kMicroseconds);
+  if (!header_written) {
+    // Wait until every video track has its sample description, so all tracks are in the
+    // init segment; a track still silent after max_header_wait_us is left out.
+    bool all_ready = std::all_of(tracks.begin(), tracks.end(), [](auto& tr) { return tr->input->configured(); });
+    if (!all_ready && span_us < options.max_header_wait_us) return false;
+  }
+  Track* lead = lead_track();
+  const int64_t max_us = options.max_fragment_duration_us;
+  if (lead != &t) {
+    // A stalled lead track must not let the other tracks grow the fragment without bound.
+    return max_us > 0 && span_us >= 2 * max_us;
+  }
+  if (t.is_video()) {
+    if (sync && span_us >= options.fragment_duration_us) return true;
+    return max_us > 0 && span_us >= max_us;
+  }
+  int64_t target = options.fragment_duration_us > 0 ? options.fragment_duration_us : 1'000'000;
+  if (max_us > 0) target = std::min(target, max_us);
+  return span_us >= target;
+}
+
+std::vector<Track*> Muxer::Impl::header_tracks() {
+  std::vector<Track*> out;
+  for (auto& t : tracks)
+    if (t->in_header) out.push_back(t.get());
+  return out;
+}
+
+Status Muxer::Impl::write_header() {
+  // A configured track is declared even when it has no sample yet, so that it may join
+  // later (audio usually starts a little after video).
+  for (auto& t : tracks) t->in_header = t->input->configured();
+  auto in_header = header_tracks();
+  io::ByteWriter w;
+  box::write_box(w, mux::make_ftyp(options, in_header));
+  if (options.layout == Layout::regular) {
+    // Placeholder for the 64-bit mdat header that close() writes over it.
+    placeholder_offset = w.size();
+    box::FreeSpaceBox placeholder;
+    placeholder.data.assign(8, 0);
+    box::write_box(w, placeholder);
+  }
+  box::MovieBox init_moov = mux::make_init_moov(in_header);
+  mehd_offset = sink->size() + w.size() + mux::mehd_duration_offset(init_moov);
+  box::write_box(w, init_moov);
+  uint64_t before = sink->size();
+  Status s = sink->append(w.span());
+  if (!s.is_ok()) return fail_output(s, before);
+  header_written = true;
+  return Status::ok();
+}
+
+Status Muxer::Impl::fail_output(const Status& error, uint64_t good_size) {
+  failed = error;
+  // Best effort: drop the torn box so the file ends on a whole one. If the truncate fails
+  // too, readers still stop at the torn box.
+  (void)sink->truncate(good_size);
+  return error;
+}
+
+Status Muxer::Impl::flush_fragment(bool everything) {
+  if (!header_written) CAMREC_RETURN_IF_ERROR(write_header());
+  std::vector<mux::FragmentRun> runs;
+  uint64_t payload = 0;
+  for (auto& t : tracks) {
+    if (!t->in_header) {
+      // Never declared: its samples cannot be written.
+      stats.samples_dropped += t->pending.size();
+      t->pending.clear();
+      t->data.clear();
+      continue;
+    }
+    size_t n = everything ? t->pending.size() : t->flushable();
+    if (n == 0) continue;
+    runs.push_back({t.get(), n});
+    for (size_t i = 0; i < n; ++i) payload += t->pending[i].size;
+  }
+  if (runs.empty()) return Status::ok();
+
+  const uint32_t mdat_header = box::mdat_header_size(payload);
+  box::MovieFragmentBox moof = mux::make_moof(++sequence_number, runs, mdat_header);
+  io::ByteWriter head;
+  box::write_box(head, moof);
+  const uint64_t moof_size = head.size();
+  box::write_mdat_header(head, payload);
+
+  std::vector<std::span<const uint8_t>> buffers;
+  buffers.push_back(head.span());
+  for (auto& run : runs) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < run.count; ++i) bytes += run.track->pending[i].size;
+    buffers.push_back(std::span<const uint8_t>(run.track->data.data(), bytes));
+  }
+  const uint64_t fragment_offset = sink->size();
+  Status s = sink->append(buffers);
+  if (!s.is_ok()) return fail_output(s.with_context("writing fragment " + std::to_string(sequence_number)), fragment_offset);
+
+  // The fragment is on its way to the disk: account for it.
+  uint64_t data_offset = fragment_offset + moof_size + mdat_header;
+  int64_t end_us = 0;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    Track& t = *runs[r].track;
+    const size_t n = runs[r].count;
+    if (options.layout == Layout::regular) {
+      t.index.begin_chunk(data_offset, 1);
+      for (size_t i = 0; i < n; ++i) {
+        const auto& p = t.pending[i];
+        t.index.add_sample(p.size, p.duration, p.composition_offset, p.sync);
+      }
+    } else if (t.pending.front().sync) {
+      // tfra time is the sync sample's presentation time (8.8.10).
+      const auto& first = t.pending.front();
+      t.random_access.push_back({static_cast<uint64_t>(first.decode_time + first.composition_offset), fragment_offset,
+                                 static_cast<uint32_t>(r + 1), 1, 1});
+    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; ++i) bytes += t.pending[i].size;
+    data_offset += bytes;
+    const auto& last = t.pending[n - 1];
+    end_us = std::max(end_us, rescale(last.decode_time + last.duration, t.timescale(), kMicroseconds));
+    t.samples_written += n;
+    stats.samples_written += n;
+    t.data.erase(t.data.begin(), t.data.begin() + static_cast<ptrdiff_t>(bytes));
+    t.pending.erase(t.pending.begin(), t.pending.begin() + static_cast<ptrdiff_t>(n));
+  }
+  ++stats.fragments_written;
+  return maybe_sync(end_us);
+}
+
+Status Muxer::Impl::maybe_sync(int64_t media_time_us) {
+  bool due = options.fsync == FsyncPolicy::every_fragment ||
+             (options.fsync == FsyncPolicy::interval && media_time_us - last_sync_us >= options.fsync_interval_us);
+  if (!due) return Status::ok();
+  last_sync_us = media_time_us;
+  ++stats.syncs;
+  Status s = sink->sync();
+  if (!s.is_ok()) failed = s;
+  return s;
+}
+
+}  // namespace camrec

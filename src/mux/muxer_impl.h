@@ -1,0 +1,55 @@
+// Internals of camrec::Muxer, shared by muxer.cpp (recording) and finalize.cpp (close).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "camrec/muxer.h"
+#include "io/sink.h"
+#include "mux/track.h"
+
+namespace camrec {
+
+struct Muxer::Impl {
+  MuxerOptions options;
+  std::unique_ptr<io::Sink> sink;
+  std::string path;  ///< Empty unless created from a path (needed by faststart).
+  std::vector<std::unique_ptr<mux::Track>> tracks;
+  std::mutex mutex;
+
+  bool header_written = false;
+  bool closed = false;
+  Status failed;                 ///< First output error; the file is left valid before it.
+  uint64_t placeholder_offset = 0;  ///< Regular layout: where the 16-byte free box is.
+  uint64_t mehd_offset = 0;      ///< File offset of the init moov's mehd duration field.
+  uint32_t sequence_number = 0;
+  bool origin_set = false;
+  int64_t origin = 0;            ///< Presentation time all tracks are relative to...
+  Timescale origin_timescale = 1;  ///< ...in this timescale.
+  int64_t last_sync_us = 0;      ///< For FsyncPolicy::interval: media time of the last sync.
+  MuxerStats stats;
+
+  Status write(uint32_t track_index, const Packet& packet);
+  Status close();
+
+  // Recording (muxer.cpp).
+  mux::Track* lead_track();
+  bool should_cut(mux::Track& t, bool sync, int64_t decode_time);
+  Status write_header();
+  Status flush_fragment(bool everything);
+  Status maybe_sync(int64_t media_time_us);
+  /// Records an output error: cuts the file back to `good_size` so it ends on a whole box.
+  Status fail_output(const Status& error, uint64_t good_size);
+  std::vector<mux::Track*> header_tracks();
+
+  // Closing (finalize.cpp).
+  void settle_last_durations();
+  Status finish_fragmented();
+  Status finish_regular();
+  Status rewrite_faststart(const box::MovieBox& moov, uint64_t media_end);
+};
+
+}  // namespace camrec

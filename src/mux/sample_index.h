@@ -1,0 +1,52 @@
+// Run-length sample tables of one track, kept while recording for the moov written at close.
+//
+// About 4.4 bytes per video sample: the sample size (4 bytes), one chunk offset per fragment
+// (8 bytes / samples per fragment) and one sync entry per GOP; durations, composition offsets
+// and chunk runs are run-length coded (constant frame rate and GOP make them a few entries).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "box/sample_table_boxes.h"
+
+namespace camrec::mux {
+
+class SampleIndex {
+ public:
+  /// Starts a chunk (the samples of this track in one fragment) at file offset `offset`.
+  void begin_chunk(uint64_t offset, uint32_t sample_description_index);
+  /// Appends a sample to the current chunk.
+  void add_sample(uint32_t size, uint32_t duration, int32_t composition_offset, bool sync);
+
+  uint64_t sample_count() const { return sizes_.size(); }
+  /// Sum of the sample durations (track timescale).
+  uint64_t duration() const { return duration_; }
+  bool has_negative_composition_offsets() const { return negative_cts_; }
+  /// Largest chunk offset: past 4 GiB the table must be 'co64'.
+  uint64_t max_chunk_offset() const { return max_offset_; }
+  /// Heap bytes held, for the memory benchmark.
+  size_t memory_bytes() const;
+
+  /// The sample table box for these samples, with `stsd` as its description. Moves the
+  /// tables out: the index is empty afterwards. `chunk_offset_shift` is added to every
+  /// chunk offset (faststart moves the media by the moov's size).
+  box::SampleTableBox take_sample_table(box::SampleDescriptionBox stsd, uint64_t chunk_offset_shift = 0);
+
+ private:
+  std::vector<uint32_t> sizes_;
+  std::vector<box::TimeToSampleBox::Entry> stts_;
+  std::vector<box::CompositionOffsetBox::Entry> ctts_;
+  std::vector<uint32_t> sync_samples_;
+  std::vector<uint64_t> chunk_offsets_;
+  std::vector<box::SampleToChunkBox::Entry> stsc_;
+  uint32_t samples_in_chunk_ = 0;
+  uint32_t chunk_description_ = 1;
+  uint64_t duration_ = 0;
+  uint64_t max_offset_ = 0;
+  bool any_composition_offset_ = false;
+  bool negative_cts_ = false;
+  bool all_sync_ = true;
+};
+
+}  // namespace camrec::mux

@@ -1,0 +1,58 @@
+// State of one track inside the muxer: timing, the open fragment's samples, the index.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "box/fragment_boxes.h"
+#include "mux/sample_index.h"
+#include "mux/track_input.h"
+
+namespace camrec::mux {
+
+/// A sample of the open fragment; its bytes are in Track::data.
+struct PendingSample {
+  uint32_t size = 0;
+  uint32_t duration = 0;  ///< 0 until the next sample's decode time is known.
+  int64_t decode_time = 0;
+  int32_t composition_offset = 0;
+  bool sync = false;
+};
+
+struct Track {
+  uint32_t track_id = 0;  ///< 1-based, as in tkhd.
+  std::unique_ptr<TrackInput> input;
+  bool in_header = false;  ///< Declared in the file's init moov.
+
+  // Timing: decode_time = dts - first_dts + decode_base, all in the track timescale;
+  // composition offsets are relative to the first sample's, so the first sample is
+  // presented at decode_base (its start relative to the file's origin).
+  bool started = false;
+  int64_t first_pts = 0;
+  int64_t first_dts = 0;
+  int64_t decode_base = 0;
+  int64_t last_decode_time = 0;
+  uint32_t last_duration = 0;      ///< Duration of the previous sample, to guess the last one.
+  uint32_t duration_hint = 0;      ///< Duration the caller gave with the latest packet.
+
+  std::vector<uint8_t> data;        ///< Bytes of the pending samples, in order.
+  std::vector<PendingSample> pending;
+
+  SampleIndex index;                ///< Regular layout: every sample, for the final moov.
+  std::vector<box::TrackFragmentRandomAccessBox::Entry> random_access;  ///< Fragmented: for mfra.
+
+  uint64_t samples_written = 0;
+
+  bool is_video() const { return input->is_video(); }
+  Timescale timescale() const { return input->timescale(); }
+  /// Decode time of the first pending sample.
+  int64_t pending_start() const { return pending.empty() ? last_decode_time : pending.front().decode_time; }
+  /// Number of pending samples whose duration is known (all but possibly the last).
+  size_t flushable() const {
+    return !pending.empty() && pending.back().duration == 0 ? pending.size() - 1 : pending.size();
+  }
+};
+
+}  // namespace camrec::mux

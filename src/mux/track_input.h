@@ -1,0 +1,46 @@
+// Converts what a caller hands the muxer (Annex B access units, ADTS frames, G.711 bytes,
+// Opus packets) into MP4 samples, and knows the track's sample description.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "box/sample_table_boxes.h"
+#include "camrec/muxer.h"
+
+namespace camrec::mux {
+
+/// One packet converted to an MP4 sample.
+struct InputSample {
+  std::span<const uint8_t> data;  ///< Sample bytes; valid until the next prepare().
+  bool sync = true;               ///< A random access point (key frame).
+  bool drop = false;              ///< Not to be written (e.g. RASL after a starting CRA).
+  uint32_t duration = 0;          ///< In the track timescale when the packet tells it; else 0.
+};
+
+class TrackInput {
+ public:
+  virtual ~TrackInput() = default;
+  /// Converts one packet. Errors leave the input's state unchanged.
+  virtual Result<InputSample> prepare(std::span<const uint8_t> packet) = 0;
+  /// True once the sample description is known (video: after the first parameter sets).
+  virtual bool configured() const = 0;
+  /// Adds the sample description(s) to `stsd`; only when configured().
+  virtual void describe(box::SampleDescriptionBox& stsd) const = 0;
+  virtual bool is_video() const = 0;
+  /// Track timescale (ticks per second).
+  virtual Timescale timescale() const = 0;
+  /// Display size of a video track (0 for audio).
+  virtual uint32_t width() const { return 0; }
+  virtual uint32_t height() const { return 0; }
+  /// Codec string (RFC 6381) once configured, e.g. "avc1.4d401f".
+  virtual std::string codec_string() const = 0;
+};
+
+/// Makes the input for a video track; fails on a codec that is not video.
+Result<std::unique_ptr<TrackInput>> make_video_input(const VideoTrackConfig& config);
+/// Makes the input for an audio track; fails on a codec that is not audio or a bad config.
+Result<std::unique_ptr<TrackInput>> make_audio_input(const AudioTrackConfig& config);
+
+}  // namespace camrec::mux

@@ -1,0 +1,121 @@
+#include "testing/test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace camrec::testing {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  auto base = std::filesystem::temp_directory_path();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto candidate = base / ("camrec-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    std::error_code ec;
+    if (std::filesystem::create_directory(candidate, ec)) {
+      path_ = candidate;
+      return;
+    }
+  }
+  path_ = base;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (path_ != std::filesystem::temp_directory_path()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+CommandResult run_command(const std::string& command) {
+  TempDir dir;
+  std::string out_path = dir.file("stdout"), err_path = dir.file("stderr");
+  std::string full = "(" + command + ") >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
+  int status = std::system(full.c_str());
+  CommandResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
+  auto out = read_file(out_path), err = read_file(err_path);
+  r.out.assign(out.begin(), out.end());
+  r.err.assign(err.begin(), err.end());
+  return r;
+}
+
+bool have_tool(const std::string& tool) {
+  return run_command("command -v " + shell_quote(tool)).exit_code == 0;
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool write_file(const std::string& path, const std::vector<uint8_t>& data) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  return static_cast<bool>(out);
+}
+
+std::vector<std::string> video_frame_md5s(const std::string& path, std::string* err) {
+  auto r = run_command("ffmpeg -nostdin -v error -xerror -i " + shell_quote(path) + " -map 0:v:0 -f framemd5 -");
+  std::vector<std::string> md5s;
+  if (r.exit_code != 0) {
+    if (err) *err = r.err;
+    return md5s;
+  }
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto comma = line.rfind(',');
+    if (comma == std::string::npos) continue;
+    std::string md5 = line.substr(comma + 1);
+    while (!md5.empty() && md5.front() == ' ') md5.erase(md5.begin());
+    md5s.push_back(md5);
+  }
+  return md5s;
+}
+
+std::string ffprobe_warnings(const std::string& path) {
+  auto r = run_command("ffprobe -v warning " + shell_quote(path));
+  return r.err + (r.exit_code != 0 ? "(ffprobe exit " + std::to_string(r.exit_code) + ")" : "");
+}
+
+std::string ffprobe_stream_value(const std::string& path, const std::string& type, const std::string& key) {
+  auto r = run_command("ffprobe -v error -select_streams " + type + ":0 -show_entries stream=" + key +
+                       " -of default=nw=1:nk=1 " + shell_quote(path));
+  std::string v = r.out;
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  return v;
+}
+
+int ffprobe_packet_count(const std::string& path, const std::string& type) {
+  auto r = run_command("ffprobe -v error -select_streams " + type + ":0 -count_packets -show_entries "
+                       "stream=nb_read_packets -of default=nw=1:nk=1 " + shell_quote(path));
+  try {
+    return std::stoi(r.out);
+  } catch (...) {
+    return -1;
+  }
+}
+
+bool make_stream(const std::string& out_path, const std::string& size, int frames, int fps,
+                 const std::string& codec_args) {
+  auto r = run_command("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + size + ":rate=" +
+                       std::to_string(fps) + " -frames:v " + std::to_string(frames) + " -pix_fmt yuv420p " +
+                       codec_args + " " + shell_quote(out_path));
+  return r.exit_code == 0;
+}
+
+}  // namespace camrec::testing

@@ -1,0 +1,158 @@
+// camrec extract FILE: each track to a file players and tools read directly: H.264/H.265 as
+// Annex B (.h264/.h265), G.711 as WAVE (.wav, format 6/7: no decoding), AAC as ADTS (.aac).
+#include <cstdio>
+#include <memory>
+
+#include "camrec/demuxer.h"
+#include "cli_common.h"
+#include "codec/aac.h"
+#include "io/byte_writer.h"
+#include "io/sink.h"
+
+namespace camrec::cli {
+
+namespace {
+
+struct ExtractOptions {
+  std::string input;
+  std::string prefix;  // output name prefix; default: the input name without extension
+  std::vector<uint32_t> tracks;  // track ids; empty = all
+};
+
+/// How one track is written.
+struct TrackWriter {
+  std::unique_ptr<io::FileSink> sink;
+  std::string path;
+  enum class Kind { annexb, wav, adts } kind = Kind::annexb;
+  uint64_t data_bytes = 0;
+  uint16_t wav_format = 0;
+  uint32_t sample_rate = 0;
+  uint16_t channels = 0;
+  codec::AudioSpecificConfig asc;
+};
+
+std::vector<uint8_t> wav_header(uint16_t format, uint32_t rate, uint16_t channels, uint64_t data_bytes) {
+  // RIFF WAVE with an 8-bit G.711 'fmt ' chunk (WAVE_FORMAT_ALAW 6, WAVE_FORMAT_MULAW 7).
+  io::ByteWriter w;
+  auto le16 = [&](uint16_t v) { w.u8(static_cast<uint8_t>(v)); w.u8(static_cast<uint8_t>(v >> 8)); };
+  auto le32 = [&](uint32_t v) { le16(static_cast<uint16_t>(v)); le16(static_cast<uint16_t>(v >> 16)); };
+  uint32_t data = static_cast<uint32_t>(std::min<uint64_t>(data_bytes, UINT32_MAX - 64));
+  w.chars("RIFF");
+  le32(4 + 26 + 8 + data);
+  w.chars("WAVE");
+  w.chars("fmt ");
+  le32(18);
+  le16(format);
+  le16(channels);
+  le32(rate);
+  le32(rate * channels);  // byte rate: one byte per sample
+  le16(channels);         // block align
+  le16(8);                // bits per sample
+  le16(0);                // cbSize
+  w.chars("data");
+  le32(data);
+  return std::move(w.buffer());
+}
+
+std::vector<uint8_t> adts_header(const codec::AudioSpecificConfig& asc, size_t payload) {
+  // ISO/IEC 13818-7 / 14496-3 1.A.2: 7-byte header, no CRC, one raw data block.
+  size_t length = payload + 7;
+  uint8_t profile = static_cast<uint8_t>(asc.audio_object_type - 1);
+  return {0xFF, 0xF1,
+          static_cast<uint8_t>((profile << 6) | (asc.sampling_frequency_index << 2) | (asc.channel_configuration >> 2)),
+          static_cast<uint8_t>(((asc.channel_configuration & 3) << 6) | (length >> 11)),
+          static_cast<uint8_t>(length >> 3), static_cast<uint8_t>(((length & 7) << 5) | 0x1F), 0xFC};
+}
+
+int run_extract(const ExtractOptions& o) {
+  DemuxOptions dopt;
+  dopt.annexb = true;
+  auto demuxer = Demuxer::open(o.input, dopt);
+  if (!demuxer) return report_error("extract", demuxer.error());
+  std::string prefix = o.prefix;
+  if (prefix.empty()) {
+    prefix = o.input;
+    auto dot = prefix.rfind('.');
+    if (dot != std::string::npos && prefix.find('/', dot) == std::string::npos) prefix.resize(dot);
+  }
+  const auto& tracks = (*demuxer)->tracks();
+  std::vector<std::unique_ptr<TrackWriter>> writers(tracks.size());
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    const auto& t = tracks[i];
+    if (!o.tracks.empty() && std::find(o.tracks.begin(), o.tracks.end(), t.track_id) == o.tracks.end()) continue;
+    auto w = std::make_unique<TrackWriter>();
+    std::string base = prefix + ".track" + std::to_string(t.track_id);
+    const std::string& e = t.sample_entry;
+    if (e == "avc1" || e == "avc3") {
+      w->path = base + ".h264";
+    } else if (e == "hvc1" || e == "hev1") {
+      w->path = base + ".h265";
+    } else if (e == "ulaw" || e == "alaw") {
+      w->kind = TrackWriter::Kind::wav;
+      w->path = base + ".wav";
+      w->wav_format = e == "ulaw" ? 7 : 6;
+      w->sample_rate = t.sample_rate;
+      w->channels = static_cast<uint16_t>(std::max<uint32_t>(1, t.channels));
+    } else if (e == "mp4a") {
+      auto asc = codec::parse_audio_specific_config(t.decoder_config);
+      if (!asc) return report_error("extract", asc.error().with_context("track " + std::to_string(t.track_id)));
+      w->kind = TrackWriter::Kind::adts;
+      w->asc = *asc;
+      w->path = base + ".aac";
+    } else {
+      std::fprintf(stderr, "camrec extract: track %u ('%s') skipped: no plain file format for it\n", t.track_id,
+                   e.c_str());
+      continue;
+    }
+    auto sink = io::FileSink::open(w->path);
+    if (!sink) return report_error("extract", sink.error());
+    w->sink = std::move(*sink);
+    if (w->kind == TrackWriter::Kind::wav) {
+      Status s = w->sink->append(wav_header(w->wav_format, w->sample_rate, w->channels, 0));
+      if (!s.is_ok()) return report_error("extract", s);
+    }
+    writers[i] = std::move(w);
+  }
+  DemuxedSample sample;
+  while (true) {
+    auto more = (*demuxer)->next(sample);
+    if (!more) return report_error("extract", more.error());
+    if (!*more) break;
+    auto* w = writers[sample.track].get();
+    if (!w) continue;
+    Status s;
+    if (w->kind == TrackWriter::Kind::adts) {
+      auto header = adts_header(w->asc, sample.data.size());
+      std::span<const uint8_t> parts[2] = {header, sample.data};
+      s = w->sink->append(parts);
+    } else {
+      s = w->sink->append(sample.data);
+    }
+    if (!s.is_ok()) return report_error("extract", s);
+    w->data_bytes += sample.data.size();
+  }
+  for (auto& w : writers) {
+    if (!w) continue;
+    if (w->kind == TrackWriter::Kind::wav) {
+      Status s = w->sink->write_at(0, wav_header(w->wav_format, w->sample_rate, w->channels, w->data_bytes));
+      if (!s.is_ok()) return report_error("extract", s);
+    }
+    Status s = w->sink->close();
+    if (!s.is_ok()) return report_error("extract", s);
+    std::printf("%s\n", w->path.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_extract_command(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<ExtractOptions>();
+  auto* cmd = app.add_subcommand("extract", "Write each track of an MP4 to its own file (.h264/.h265/.wav/.aac)");
+  cmd->add_option("file", o->input, "MP4 file")->required();
+  cmd->add_option("-o,--output", o->prefix, "Output name prefix (default: the input name)");
+  cmd->add_option("-t,--track", o->tracks, "Track id to extract (repeatable; default: all)");
+  cmd->callback([o, &run] { run = [o] { return run_extract(*o); }; });
+}
+
+}  // namespace camrec::cli

@@ -1,0 +1,127 @@
+// camrec info FILE: what a file holds (tracks, codecs, durations, samples, key frames,
+// fragments), its box tree with --boxes, as JSON with --json.
+#include <cstdio>
+
+#include "box/inspect.h"
+#include "camrec/demuxer.h"
+#include "cli_common.h"
+#include "demux/inspect_file.h"
+#include "io/source.h"
+
+namespace camrec::cli {
+
+namespace {
+
+struct InfoOptions {
+  std::string path;
+  bool boxes = false;
+  bool json = false;
+};
+
+std::string seconds(uint64_t ticks, Timescale ts) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", ts ? static_cast<double>(ticks) / ts : 0.0);
+  return buf;
+}
+
+int run_info(const InfoOptions& o) {
+  if (o.boxes) {
+    auto source = io::FileSource::open(o.path);
+    if (!source) return report_error("info", source.error());
+    auto json = demux::inspect_file(**source);
+    if (!json) return report_error("info", json.error());
+    std::fputs(o.json ? (*json + "\n").c_str() : demux::pretty_json(*json).c_str(), stdout);
+    return kExitOk;
+  }
+  auto demuxer = Demuxer::open(o.path);
+  if (!demuxer) return report_error("info", demuxer.error());
+  Status s = (*demuxer)->scan();
+  if (!s.is_ok()) return report_error("info", s);
+  const auto& layout = (*demuxer)->layout();
+  const auto& tracks = (*demuxer)->tracks();
+  double duration = 0;
+  for (const auto& t : tracks)
+    if (t.timescale) duration = std::max(duration, static_cast<double>(t.start + static_cast<int64_t>(t.duration)) / t.timescale);
+
+  if (o.json) {
+    box::JsonWriter j;
+    j.begin_object();
+    j.string("file", o.path);
+    j.number("size", layout.file_size);
+    j.string("layout", layout.fragmented ? "fragmented" : "regular");
+    j.number("fragments", layout.fragments);
+    j.boolean("mfra", layout.has_mfra);
+    j.boolean("truncated", layout.truncated);
+    j.number("duration_ms", static_cast<uint64_t>(duration * 1000 + 0.5));
+    j.begin_array("brands");
+    for (const auto& b : layout.brands) j.string(nullptr, b);
+    j.end_array();
+    j.begin_array("tracks");
+    for (const auto& t : tracks) {
+      j.begin_object();
+      j.number("id", uint64_t{t.track_id});
+      j.string("type", t.video ? "video" : t.audio ? "audio" : "other");
+      j.string("codec", t.codec_string);
+      j.string("sample_entry", t.sample_entry);
+      j.number("timescale", uint64_t{t.timescale});
+      if (t.video) {
+        j.number("width", uint64_t{t.width});
+        j.number("height", uint64_t{t.height});
+      }
+      if (t.audio) {
+        j.number("sample_rate", uint64_t{t.sample_rate});
+        j.number("channels", uint64_t{t.channels});
+      }
+      j.number("start", t.start);
+      j.number("duration", t.duration);
+      j.number("samples", t.sample_count);
+      j.number("key_frames", t.key_frames);
+      j.number("descriptions", uint64_t{t.description_count});
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    std::printf("%s\n", j.text().c_str());
+    return kExitOk;
+  }
+
+  std::printf("%s: %s MP4, %zu track%s, %.3f s, %llu bytes%s\n", o.path.c_str(),
+              layout.fragmented ? "fragmented" : "regular", tracks.size(), tracks.size() == 1 ? "" : "s", duration,
+              static_cast<unsigned long long>(layout.file_size), layout.truncated ? " (truncated)" : "");
+  std::printf("  brands: ");
+  for (const auto& b : layout.brands) std::printf("%s ", b.c_str());
+  std::printf("\n");
+  if (layout.fragmented)
+    std::printf("  fragments: %llu%s\n", static_cast<unsigned long long>(layout.fragments),
+                layout.has_mfra ? " (with mfra index)" : "");
+  for (const auto& t : tracks) {
+    std::printf("  track %u: ", t.track_id);
+    if (t.video) {
+      double fps = t.duration ? static_cast<double>(t.sample_count) * t.timescale / static_cast<double>(t.duration) : 0;
+      std::printf("video %s %ux%u, %llu frames, %llu key frames, %s s, %.3f fps", t.codec_string.c_str(), t.width,
+                  t.height, static_cast<unsigned long long>(t.sample_count),
+                  static_cast<unsigned long long>(t.key_frames), seconds(t.duration, t.timescale).c_str(), fps);
+    } else if (t.audio) {
+      std::printf("audio %s %u Hz %u ch, %llu samples, %s s", t.codec_string.c_str(), t.sample_rate, t.channels,
+                  static_cast<unsigned long long>(t.sample_count), seconds(t.duration, t.timescale).c_str());
+    } else {
+      std::printf("%s, %llu samples", t.sample_entry.c_str(), static_cast<unsigned long long>(t.sample_count));
+    }
+    if (t.start > 0) std::printf(", starts at %s s", seconds(static_cast<uint64_t>(t.start), t.timescale).c_str());
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<InfoOptions>();
+  auto* cmd = app.add_subcommand("info", "Show the tracks, codecs, durations and fragments of an MP4 file");
+  cmd->add_option("file", options->path, "MP4 file")->required();
+  cmd->add_flag("--boxes", options->boxes, "Print the box tree with every field");
+  cmd->add_flag("--json", options->json, "Print JSON instead of text");
+  cmd->callback([options, &run] { run = [options] { return run_info(*options); }; });
+}
+
+}  // namespace camrec::cli

@@ -1,0 +1,178 @@
+// camrec remux IN OUT: an Annex B elementary stream (.h264/.h265) or an MP4/MOV file into
+// an MP4 written by camrec's muxer (regular, fragmented, or faststart).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "camrec/demuxer.h"
+#include "camrec/muxer.h"
+#include "cli_common.h"
+#include "codec/opus.h"
+#include "mux/elementary_stream.h"
+#include "mux_options.h"
+
+namespace camrec::cli {
+
+namespace {
+
+struct RemuxOptions {
+  std::string input;
+  std::string output;
+  std::string codec;       // h264 | h265 | "" (from the extension)
+  std::string fps;         // "30", "30000/1001"
+  std::string timestamps;  // file of presentation times in ms (mkvmerge v2)
+  OutputOptions out;
+  bool quiet = false;
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Result<std::optional<codec::VideoCodec>> elementary_codec(const RemuxOptions& o) {
+  if (o.codec == "h264") return std::optional(codec::VideoCodec::h264);
+  if (o.codec == "h265") return std::optional(codec::VideoCodec::h265);
+  if (!o.codec.empty()) return make_error(Errc::invalid_argument, "--codec must be h264 or h265");
+  for (const char* ext : {".h264", ".264", ".avc", ".h26l"})
+    if (ends_with(o.input, ext)) return std::optional(codec::VideoCodec::h264);
+  for (const char* ext : {".h265", ".265", ".hevc"})
+    if (ends_with(o.input, ext)) return std::optional(codec::VideoCodec::h265);
+  return std::optional<codec::VideoCodec>();
+}
+
+Result<std::vector<int64_t>> read_timestamps(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(Errc::not_found, "cannot open timestamps file '" + path + "'");
+  std::vector<int64_t> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    try {
+      size_t used = 0;
+      double ms = std::stod(line, &used);
+      // Timestamp files carry milliseconds with a fraction; integer µs from here on.
+      out.push_back(static_cast<int64_t>(ms * 1000.0 + (ms >= 0 ? 0.5 : -0.5)));
+    } catch (...) {
+      return make_error(Errc::invalid_argument, path + ":" + std::to_string(number) + ": not a number");
+    }
+  }
+  return out;
+}
+
+Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, Muxer& muxer, uint64_t& frames) {
+  mux::EsTiming timing;
+  if (!o.fps.empty()) CAMREC_RETURN_IF_ERROR(parse_rate(o.fps, timing.fps_num, timing.fps_den));
+  if (!o.timestamps.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(timing.timestamps_us, read_timestamps(o.timestamps));
+  }
+  CAMREC_ASSIGN_OR_RETURN(auto reader, mux::ElementaryStreamReader::open(o.input, vc, timing));
+  VideoTrackConfig vt;
+  vt.codec = vc == codec::VideoCodec::h264 ? Codec::h264 : Codec::h265;
+  CAMREC_ASSIGN_OR_RETURN(uint32_t track, muxer.add_video_track(vt));
+  mux::EsFrame frame;
+  while (true) {
+    CAMREC_ASSIGN_OR_RETURN(bool more, reader->next(frame));
+    if (!more) break;
+    Packet p{frame.data, frame.pts, frame.dts, frame.timescale, frame.duration};
+    CAMREC_RETURN_IF_ERROR(muxer.write(track, p).with_context("frame " + std::to_string(frames)));
+    ++frames;
+  }
+  if (reader->dropped() && !o.quiet)
+    std::fprintf(stderr, "camrec remux: skipped %llu undecodable leading pictures\n",
+                 static_cast<unsigned long long>(reader->dropped()));
+  return Status::ok();
+}
+
+Status remux_mp4(const RemuxOptions& o, Muxer& muxer, uint64_t& frames) {
+  DemuxOptions dopt;
+  dopt.annexb = true;
+  CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(o.input, dopt));
+  std::vector<std::optional<uint32_t>> map;
+  for (const auto& t : demuxer->tracks()) {
+    std::optional<uint32_t> out;
+    const std::string& e = t.sample_entry;
+    if (t.video && (e == "avc1" || e == "avc3" || e == "hvc1" || e == "hev1")) {
+      VideoTrackConfig vt;
+      vt.codec = e[0] == 'a' ? Codec::h264 : Codec::h265;
+      vt.timescale = t.timescale;
+      CAMREC_ASSIGN_OR_RETURN(out, muxer.add_video_track(vt));
+    } else if (t.audio && (e == "ulaw" || e == "alaw" || e == "mp4a" || e == "Opus")) {
+      AudioTrackConfig at;
+      at.codec = e == "ulaw" ? Codec::g711_ulaw : e == "alaw" ? Codec::g711_alaw : e == "mp4a" ? Codec::aac : Codec::opus;
+      at.sample_rate = t.sample_rate;
+      at.channels = t.channels;
+      at.timescale = t.timescale;
+      if (at.codec == Codec::aac) at.codec_config = t.decoder_config;
+      if (at.codec == Codec::opus) {
+        CAMREC_ASSIGN_OR_RETURN(auto head, codec::parse_dops(t.decoder_config));
+        at.codec_config = codec::serialize_opus_head(head);
+      }
+      CAMREC_ASSIGN_OR_RETURN(out, muxer.add_audio_track(at));
+    } else if (!o.quiet) {
+      std::fprintf(stderr, "camrec remux: track %u ('%s') is not copied: camrec does not mux that codec\n",
+                   t.track_id, e.c_str());
+    }
+    map.push_back(out);
+  }
+  DemuxedSample s;
+  while (true) {
+    CAMREC_ASSIGN_OR_RETURN(bool more, demuxer->next(s));
+    if (!more) break;
+    if (!map[s.track]) continue;
+    const auto& t = demuxer->tracks()[s.track];
+    Packet p{s.data, s.pts, s.dts, t.timescale, s.duration};
+    CAMREC_RETURN_IF_ERROR(muxer.write(*map[s.track], p).with_context("sample at byte " + std::to_string(s.offset)));
+    ++frames;
+  }
+  return Status::ok();
+}
+
+int run_remux(const RemuxOptions& o) {
+  auto start = std::chrono::steady_clock::now();
+  auto options = make_muxer_options(o.out);
+  if (!options) return report_error("remux", options.error());
+  auto vc = elementary_codec(o);
+  if (!vc) return report_error("remux", vc.error());
+  auto muxer = Muxer::create_file(o.output, *options);
+  if (!muxer) return report_error("remux", muxer.error());
+  uint64_t frames = 0;
+  Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, **muxer, frames);
+  Status closed = (*muxer)->close();
+  if (!s.is_ok()) {
+    report_error("remux", s);
+    if (closed.is_ok())
+      std::fprintf(stderr, "camrec remux: '%s' holds the %llu samples written before the error\n", o.output.c_str(),
+                   static_cast<unsigned long long>((*muxer)->stats().samples_written));
+    return exit_code_for(s);
+  }
+  if (!closed.is_ok()) return report_error("remux", closed);
+  if (!o.quiet) {
+    auto stats = (*muxer)->stats();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "camrec remux: %llu samples, %llu fragments, %llu bytes in %.2f s\n",
+                 static_cast<unsigned long long>(stats.samples_written),
+                 static_cast<unsigned long long>(stats.fragments_written),
+                 static_cast<unsigned long long>(stats.bytes_written), secs);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_remux_command(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<RemuxOptions>();
+  auto* cmd = app.add_subcommand("remux", "Copy an H.264/H.265 elementary stream or an MP4/MOV file into a new MP4");
+  cmd->add_option("input", o->input, "Input: .h264/.h265 elementary stream, or MP4/MOV")->required();
+  cmd->add_option("output", o->output, "Output MP4 file")->required();
+  cmd->add_option("--codec", o->codec, "Elementary stream codec (h264|h265), when the extension does not say");
+  cmd->add_option("--fps", o->fps, "Frame rate of an elementary stream (30, 30000/1001); default: from the stream, else 30");
+  cmd->add_option("--timestamps", o->timestamps,
+                  "File of presentation times in ms, one per frame in presentation order (mkvmerge v2)");
+  add_output_options(*cmd, o->out);
+  cmd->add_flag("-q,--quiet", o->quiet, "No summary");
+  cmd->callback([o, &run] { run = [o] { return run_remux(*o); }; });
+}
+
+}  // namespace camrec::cli
