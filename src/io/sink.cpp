@@ -28,10 +28,19 @@ Status errno_status(int err, const std::string& what) {
 }
 
 Result<std::unique_ptr<FileSink>> FileSink::open(const std::string& path, FileSinkOptions options) {
-  int flags = O_RDWR | O_CREAT | O_CLOEXEC | (options.truncate ? O_TRUNC : O_EXCL);
+  using Mode = FileSinkOptions::Mode;
+  int flags = O_RDWR | O_CLOEXEC;
+  if (options.mode == Mode::create) flags |= O_CREAT | O_TRUNC;
+  if (options.mode == Mode::create_new) flags |= O_CREAT | O_EXCL;
   int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return errno_status(errno, "cannot create '" + path + "'");
-  return std::unique_ptr<FileSink>(new FileSink(fd, path));
+  if (fd < 0) return errno_status(errno, "cannot open '" + path + "' for writing");
+  auto sink = std::unique_ptr<FileSink>(new FileSink(fd, path));
+  if (options.mode == Mode::open_existing) {
+    off_t end = ::lseek(fd, 0, SEEK_END);
+    if (end < 0) return errno_status(errno, "cannot size '" + path + "'");
+    sink->size_ = static_cast<uint64_t>(end);
+  }
+  return sink;
 }
 
 FileSink::~FileSink() {

@@ -40,7 +40,12 @@ class Sink {
 Status errno_status(int err, const std::string& what);
 
 struct FileSinkOptions {
-  bool truncate = true;  ///< Start from an empty file (else fail if the file exists).
+  enum class Mode {
+    create,         ///< Create the file, or empty it if it exists.
+    create_new,     ///< Create the file; fail if it exists.
+    open_existing,  ///< Open an existing file to patch it; size() starts at its length.
+  };
+  Mode mode = Mode::create;
 };
 
 /// A file written with pwrite/pwritev at explicit offsets (no stdio buffering, so a process

@@ -111,9 +111,8 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     return make_error(Errc::invalid_argument, "no track " + std::to_string(track_index));
   if (packet.timescale == 0) return make_error(Errc::invalid_argument, "packet timescale is 0");
   if (packet.data.empty()) return make_error(Errc::invalid_argument, "empty packet");
-  if (packet.dts > packet.pts)
-    return make_error(Errc::invalid_argument, "dts " + std::to_string(packet.dts) + " is after pts " +
-                                                  std::to_string(packet.pts));
+  // dts > pts is accepted: MP4 files with negative composition offsets (ctts/trun version 1)
+  // present B-frames before their decode time, and remuxing them must not fail.
   Track& t = *tracks[track_index];
   if (header_written && !t.in_header)
     return make_error(Errc::wrong_state, "track " + std::to_string(track_index) +

@@ -7,7 +7,7 @@
 #include "camrec/demuxer.h"
 #include "camrec/muxer.h"
 #include "cli_common.h"
-#include "codec/opus.h"
+#include "edit/copy.h"
 #include "mux/elementary_stream.h"
 #include "mux_options.h"
 
@@ -89,43 +89,10 @@ Status remux_mp4(const RemuxOptions& o, Muxer& muxer, uint64_t& frames) {
   DemuxOptions dopt;
   dopt.annexb = true;
   CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(o.input, dopt));
-  std::vector<std::optional<uint32_t>> map;
-  for (const auto& t : demuxer->tracks()) {
-    std::optional<uint32_t> out;
-    const std::string& e = t.sample_entry;
-    if (t.video && (e == "avc1" || e == "avc3" || e == "hvc1" || e == "hev1")) {
-      VideoTrackConfig vt;
-      vt.codec = e[0] == 'a' ? Codec::h264 : Codec::h265;
-      vt.timescale = t.timescale;
-      CAMREC_ASSIGN_OR_RETURN(out, muxer.add_video_track(vt));
-    } else if (t.audio && (e == "ulaw" || e == "alaw" || e == "mp4a" || e == "Opus")) {
-      AudioTrackConfig at;
-      at.codec = e == "ulaw" ? Codec::g711_ulaw : e == "alaw" ? Codec::g711_alaw : e == "mp4a" ? Codec::aac : Codec::opus;
-      at.sample_rate = t.sample_rate;
-      at.channels = t.channels;
-      at.timescale = t.timescale;
-      if (at.codec == Codec::aac) at.codec_config = t.decoder_config;
-      if (at.codec == Codec::opus) {
-        CAMREC_ASSIGN_OR_RETURN(auto head, codec::parse_dops(t.decoder_config));
-        at.codec_config = codec::serialize_opus_head(head);
-      }
-      CAMREC_ASSIGN_OR_RETURN(out, muxer.add_audio_track(at));
-    } else if (!o.quiet) {
-      std::fprintf(stderr, "camrec remux: track %u ('%s') is not copied: camrec does not mux that codec\n",
-                   t.track_id, e.c_str());
-    }
-    map.push_back(out);
-  }
-  DemuxedSample s;
-  while (true) {
-    CAMREC_ASSIGN_OR_RETURN(bool more, demuxer->next(s));
-    if (!more) break;
-    if (!map[s.track]) continue;
-    const auto& t = demuxer->tracks()[s.track];
-    Packet p{s.data, s.pts, s.dts, t.timescale, s.duration};
-    CAMREC_RETURN_IF_ERROR(muxer.write(*map[s.track], p).with_context("sample at byte " + std::to_string(s.offset)));
-    ++frames;
-  }
+  CAMREC_ASSIGN_OR_RETURN(auto report, edit::copy_samples(*demuxer, muxer));
+  for (const auto& skipped : report.skipped_tracks)
+    if (!o.quiet) std::fprintf(stderr, "camrec remux: %s not copied: camrec does not mux that codec\n", skipped.c_str());
+  frames = report.samples;
   return Status::ok();
 }
 

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   add_remux_command(app, run);
   add_info_command(app, run);
   add_extract_command(app, run);
+  add_recover_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

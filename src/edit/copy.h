@@ -1,0 +1,24 @@
+// Copying the samples of one MP4 into a new one through camrec's muxer: the heart of
+// `camrec remux` for MP4 input and of `camrec recover`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "camrec/demuxer.h"
+#include "camrec/muxer.h"
+
+namespace camrec::edit {
+
+struct CopyReport {
+  uint64_t samples = 0;
+  uint32_t tracks_copied = 0;
+  std::vector<std::string> skipped_tracks;  ///< "track 3 ('tx3g')": codecs the muxer does not write.
+};
+
+/// Adds to `muxer` one track per track of `demuxer` that it can write, then copies every
+/// sample in decode order. The demuxer must have been opened with DemuxOptions::annexb.
+/// Stops at the first error (the muxer keeps what was written before it).
+Result<CopyReport> copy_samples(Demuxer& demuxer, Muxer& muxer);
+
+}  // namespace camrec::edit

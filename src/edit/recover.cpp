@@ -1,0 +1,313 @@
+#include "edit/recover.h"
+
+#include <cstdio>
+
+#include "box/boxes.h"
+#include "box/top_level.h"
+#include "camrec/demuxer.h"
+#include "camrec/muxer.h"
+#include "codec/h264.h"
+#include "codec/h265.h"
+#include "edit/copy.h"
+#include "io/sink.h"
+#include "io/source.h"
+#include "mux/elementary_stream.h"
+
+namespace camrec::edit {
+
+namespace {
+
+using box::fourcc;
+
+/// What the top level of a camrec hybrid file looks like, if it is one.
+struct HybridShape {
+  bool hybrid = false;          ///< ftyp, free(16), moov(mvex): a regular-layout recording.
+  uint64_t placeholder = 0;     ///< Offset of the 16-byte free box.
+  bool final_moov_whole = false;  ///< A second moov ends exactly at the end of the file.
+  uint64_t final_moov = 0;
+};
+
+HybridShape hybrid_shape(const box::TopLevelBoxes& top) {
+  HybridShape shape;
+  const auto& b = top.boxes;
+  if (b.size() >= 3 && b[0].type == fourcc("ftyp") && b[1].type == fourcc("free") && b[1].size == 16 &&
+      b[2].type == fourcc("moov")) {
+    shape.hybrid = true;
+    shape.placeholder = b[1].offset;
+    if (b.size() > 3 && b.back().type == fourcc("moov") && top.complete()) {
+      shape.final_moov_whole = true;
+      shape.final_moov = b.back().offset;
+    }
+  }
+  return shape;
+}
+
+std::string temp_path_for(const std::string& path) { return path + ".recover.tmp"; }
+
+/// Writes into `target` through a temporary file renamed over it at the end.
+Status replace_file(const std::string& tmp, const std::string& target) {
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return make_error(Errc::io, "cannot replace '" + target + "'");
+  }
+  return Status::ok();
+}
+
+/// A source with `patch` laid over its bytes at `at`: lets a closed hybrid file whose moov
+/// was lost be read as the fragmented file it was, without copying it.
+class OverlaySource final : public io::Source {
+ public:
+  OverlaySource(std::unique_ptr<io::Source> base, uint64_t at, std::vector<uint8_t> patch)
+      : base_(std::move(base)), at_(at), patch_(std::move(patch)) {}
+  Status read_at(uint64_t offset, std::span<uint8_t> out) override {
+    CAMREC_RETURN_IF_ERROR(base_->read_at(offset, out));
+    for (size_t i = 0; i < patch_.size(); ++i) {
+      uint64_t pos = at_ + i;
+      if (pos >= offset && pos < offset + out.size()) out[pos - offset] = patch_[i];
+    }
+    return Status::ok();
+  }
+  uint64_t size() const override { return base_->size(); }
+
+ private:
+  std::unique_ptr<io::Source> base_;
+  uint64_t at_;
+  std::vector<uint8_t> patch_;
+};
+
+/// The 16-byte placeholder a regular-layout recording starts with (what close() replaces).
+std::vector<uint8_t> placeholder_bytes() {
+  io::ByteWriter w;
+  box::FreeSpaceBox free_box;
+  free_box.data.assign(8, 0);
+  box::write_box(w, free_box);
+  return std::move(w.buffer());
+}
+
+Result<RecoverReport> rebuild(std::unique_ptr<io::Source> source, const std::string& out, Layout layout) {
+  DemuxOptions dopt;
+  dopt.annexb = true;
+  CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(std::move(source), dopt));
+  MuxerOptions mopt;
+  mopt.layout = layout;
+  CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(out, mopt));
+  auto copied = copy_samples(*demuxer, *muxer);
+  Status closed = muxer->close();
+  if (!copied) return copied.error();
+  CAMREC_RETURN_IF_ERROR(closed);
+  RecoverReport r;
+  r.action = RecoverAction::rebuilt;
+  r.samples = copied->samples;
+  return r;
+}
+
+/// Finds the NAL units of an mdat holding 4-byte length-prefixed video (and perhaps other
+/// data between the samples) and writes them as an Annex B stream. Returns the codec found.
+Result<codec::VideoCodec> salvage_nal_units(io::Source& src, uint64_t begin, uint64_t end, const std::string& es_path,
+                                            uint64_t& dropped) {
+  CAMREC_ASSIGN_OR_RETURN(auto sink, io::FileSink::open(es_path));
+  std::optional<codec::VideoCodec> vc;
+  std::vector<uint8_t> nal;
+  const uint8_t start_code[4] = {0, 0, 0, 1};
+  uint64_t pos = begin;
+  auto plausible = [&](uint64_t at, uint32_t& length, uint8_t& header) -> bool {
+    uint8_t head[5];
+    if (at + 5 > end) return false;
+    if (!src.read_at(at, head).is_ok()) return false;
+    length = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) | (uint32_t{head[2]} << 8) | head[3];
+    header = head[4];
+    if (length < 2 || length > end - at - 4 || length > (64u << 20)) return false;
+    if (header & 0x80) return false;  // forbidden_zero_bit
+    return true;
+  };
+  while (pos + 5 <= end) {
+    uint32_t length = 0;
+    uint8_t header = 0;
+    if (!plausible(pos, length, header)) {
+      // Audio or garbage between samples: slide to the next place where a NAL unit fits.
+      ++pos;
+      ++dropped;
+      continue;
+    }
+    if (!vc) {
+      // The stream announces itself with its parameter sets.
+      if (codec::h264_nal_type(header) == 7) vc = codec::VideoCodec::h264;
+      else if (codec::h265_nal_type(header) == 32) vc = codec::VideoCodec::h265;
+      else {
+        pos += 4 + length;
+        dropped += 4 + length;
+        continue;
+      }
+    }
+    nal.resize(length);
+    CAMREC_RETURN_IF_ERROR(src.read_at(pos + 4, nal));
+    std::span<const uint8_t> parts[2] = {start_code, nal};
+    CAMREC_RETURN_IF_ERROR(sink->append(parts));
+    pos += 4 + length;
+  }
+  dropped += end - pos;
+  CAMREC_RETURN_IF_ERROR(sink->close());
+  if (!vc) return make_error(Errc::malformed, "no moov, and no in-band H.264/H.265 parameter sets in the mdat");
+  return *vc;
+}
+
+Result<RecoverReport> salvage(const std::string& path, const box::TopLevelBoxes& top, const std::string& out,
+                              const RecoverOptions& options, io::Source& src) {
+  std::optional<box::BoxHeader> mdat;
+  for (const auto& b : top.boxes)
+    if (b.type == fourcc("mdat")) mdat = b;
+  if (!mdat && top.truncated && top.truncated->type == fourcc("mdat")) mdat = top.truncated;
+  if (!mdat) return make_error(Errc::malformed, "'" + path + "' has neither a moov nor an mdat to salvage");
+  uint64_t begin = mdat->offset + mdat->header_size;
+  uint64_t end = std::min<uint64_t>(src.size(), mdat->offset + mdat->size);
+  RecoverReport r;
+  const std::string es_path = out + ".es.tmp";
+  auto vc = salvage_nal_units(src, begin, end, es_path, r.bytes_dropped);
+  if (!vc) {
+    std::remove(es_path.c_str());
+    return vc.error();
+  }
+  mux::EsTiming timing{options.fps_num, options.fps_den, {}};
+  auto reader = mux::ElementaryStreamReader::open(es_path, *vc, timing);
+  if (!reader) {
+    std::remove(es_path.c_str());
+    return reader.error();
+  }
+  auto muxer = Muxer::create_file(out, {});
+  if (!muxer) {
+    std::remove(es_path.c_str());
+    return muxer.error();
+  }
+  VideoTrackConfig vt;
+  vt.codec = *vc == codec::VideoCodec::h264 ? Codec::h264 : Codec::h265;
+  Status s;
+  auto track = (*muxer)->add_video_track(vt);
+  if (!track) s = track.error();
+  mux::EsFrame frame;
+  while (s.is_ok()) {
+    auto more = (*reader)->next(frame);
+    if (!more) {
+      // A torn last access unit ends the salvage; what came before it is kept.
+      break;
+    }
+    if (!*more) break;
+    s = (*muxer)->write(*track, Packet{frame.data, frame.pts, frame.dts, frame.timescale, frame.duration});
+    if (s.is_ok()) ++r.video_frames;
+  }
+  Status closed = (*muxer)->close();
+  std::remove(es_path.c_str());
+  CAMREC_RETURN_IF_ERROR(s);
+  CAMREC_RETURN_IF_ERROR(closed);
+  if (r.video_frames == 0) return make_error(Errc::malformed, "no decodable video frame in the mdat");
+  r.action = RecoverAction::salvaged;
+  r.samples = r.video_frames;
+  return r;
+}
+
+void fill_summary(const std::string& target, RecoverReport& r) {
+  // Read the result back: the report describes what a player will find.
+  if (auto d = Demuxer::open(target)) {
+    if ((*d)->scan().is_ok()) {
+      r.samples = 0;
+      r.video_frames = 0;
+      for (const auto& t : (*d)->tracks()) {
+        r.samples += t.sample_count;
+        if (t.video) r.video_frames += t.sample_count;
+        int64_t end = rescale(t.start + static_cast<int64_t>(t.duration), t.timescale, kMilliseconds);
+        r.duration_ms = std::max<uint64_t>(r.duration_ms, static_cast<uint64_t>(std::max<int64_t>(0, end)));
+      }
+    }
+  }
+  const char* what = r.action == RecoverAction::none             ? "already complete"
+                     : r.action == RecoverAction::finished_close ? "finished its interrupted close"
+                     : r.action == RecoverAction::rebuilt        ? "rebuilt from its intact fragments"
+                                                                 : "salvaged from its media data";
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %s; %llu samples (%llu video frames), %.3f s; %llu bytes dropped",
+                target.c_str(), what, static_cast<unsigned long long>(r.samples),
+                static_cast<unsigned long long>(r.video_frames), static_cast<double>(r.duration_ms) / 1000,
+                static_cast<unsigned long long>(r.bytes_dropped));
+  r.summary = line;
+}
+
+}  // namespace
+
+Result<RecoverReport> recover(const std::string& path, const RecoverOptions& options) {
+  CAMREC_ASSIGN_OR_RETURN(auto src, io::FileSource::open(path));
+  CAMREC_ASSIGN_OR_RETURN(auto top, box::scan_top_level_boxes(*src));
+  const bool in_place = options.output.empty();
+  const std::string target = in_place ? path : options.output;
+  const std::string out = in_place ? temp_path_for(path) : options.output;
+  const HybridShape shape = hybrid_shape(top);
+  bool has_moov = false;  // a moov at the top level
+  for (const auto& b : top.boxes) has_moov |= b.type == fourcc("moov");
+
+  RecoverReport report;
+  // A closed regular-layout file whose final moov was lost (cut by a power failure while the
+  // disk flushed it, or copied incompletely): its mdat starts with the fragments' moov.
+  std::optional<box::BoxHeader> second;
+  if (top.boxes.size() >= 2) second = top.boxes[1];
+  else if (top.boxes.size() == 1 && top.truncated) second = top.truncated;
+  if (!has_moov && second && top.boxes[0].type == fourcc("ftyp") && second->type == fourcc("mdat") &&
+      second->header_size == 16) {
+    uint8_t inner[8];
+    if (src->size() >= second->offset + 24 && src->read_at(second->offset + 16, inner).is_ok() &&
+        inner[4] == 'm' && inner[5] == 'o' && inner[6] == 'o' && inner[7] == 'v') {
+      CAMREC_ASSIGN_OR_RETURN(auto base, io::FileSource::open(path));
+      auto overlay = std::make_unique<OverlaySource>(std::move(base), second->offset, placeholder_bytes());
+      CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(overlay), out, Layout::regular));
+      has_moov = true;
+      if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
+      fill_summary(target, report);
+      return report;
+    }
+  }
+  if (!has_moov) {
+    CAMREC_ASSIGN_OR_RETURN(report, salvage(path, top, out, options, *src));
+  } else if (shape.hybrid && shape.final_moov_whole) {
+    // Interrupted between the final moov and its mdat header: finish the close.
+    io::ByteWriter header;
+    box::write_mdat_header(header, shape.final_moov - shape.placeholder - 16, /*force_large=*/true);
+    std::string dest = path;
+    if (!in_place) {
+      CAMREC_ASSIGN_OR_RETURN(auto copy, io::FileSink::open(options.output));
+      std::vector<uint8_t> buffer(1 << 20);
+      for (uint64_t pos = 0; pos < src->size();) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(buffer.size(), src->size() - pos));
+        CAMREC_RETURN_IF_ERROR(src->read_at(pos, std::span<uint8_t>(buffer.data(), n)));
+        CAMREC_RETURN_IF_ERROR(copy->append(std::span<const uint8_t>(buffer.data(), n)));
+        pos += n;
+      }
+      CAMREC_RETURN_IF_ERROR(copy->write_at(shape.placeholder, header.span()));
+      CAMREC_RETURN_IF_ERROR(copy->sync());
+      CAMREC_RETURN_IF_ERROR(copy->close());
+    } else {
+      CAMREC_ASSIGN_OR_RETURN(auto sink, io::FileSink::open(path, {io::FileSinkOptions::Mode::open_existing}));
+      CAMREC_RETURN_IF_ERROR(sink->write_at(shape.placeholder, header.span()));
+      CAMREC_RETURN_IF_ERROR(sink->sync());
+      CAMREC_RETURN_IF_ERROR(sink->close());
+    }
+    report.action = RecoverAction::finished_close;
+    fill_summary(target, report);
+    return report;
+  } else {
+    // A complete file is left alone, unless it is a regular-layout recording that never
+    // reached its close (still fragmented): that one is made regular.
+    const bool torn = !top.complete();
+    if (!torn && !shape.hybrid) {
+      report.action = RecoverAction::none;
+      fill_summary(path, report);
+      return report;
+    }
+    uint64_t used = 0;
+    for (const auto& b : top.boxes) used += b.size;
+    CAMREC_ASSIGN_OR_RETURN(auto source, io::FileSource::open(path));
+    CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(source), out, shape.hybrid ? Layout::regular : Layout::fragmented));
+    report.bytes_dropped = src->size() - used;
+  }
+  if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
+  fill_summary(target, report);
+  return report;
+}
+
+}  // namespace camrec::edit

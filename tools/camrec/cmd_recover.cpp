@@ -1,0 +1,42 @@
+// camrec recover FILE [-o OUT]: repairs a file left by a crash, a power cut or a full disk.
+#include <cstdio>
+
+#include "cli_common.h"
+#include "edit/recover.h"
+#include "mux_options.h"
+
+namespace camrec::cli {
+
+namespace {
+
+struct RecoverCliOptions {
+  std::string input;
+  std::string output;
+  std::string fps;
+};
+
+int run_recover(const RecoverCliOptions& o) {
+  edit::RecoverOptions options;
+  options.output = o.output;
+  if (!o.fps.empty()) {
+    Status s = parse_rate(o.fps, options.fps_num, options.fps_den);
+    if (!s.is_ok()) return report_error("recover", s);
+  }
+  auto report = edit::recover(o.input, options);
+  if (!report) return report_error("recover", report.error());
+  std::printf("%s\n", report->summary.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_recover_command(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<RecoverCliOptions>();
+  auto* cmd = app.add_subcommand("recover", "Repair an MP4 left by a crash, a power cut or a full disk");
+  cmd->add_option("file", o->input, "The damaged file")->required();
+  cmd->add_option("-o,--output", o->output, "Write the repaired file here (default: repair in place, safely)");
+  cmd->add_option("--fps", o->fps, "Frame rate of video salvaged from a file without moov (default: from the stream, else 30)");
+  cmd->callback([o, &run] { run = [o] { return run_recover(*o); }; });
+}
+
+}  // namespace camrec::cli
