@@ -106,29 +106,44 @@ struct MuxerStats {
   uint64_t syncs = 0;                 ///< fdatasync calls.
 };
 
+/// What a recorder writes packets to: one MP4 file (Muxer) or a series of segment files
+/// (SegmentWriter).
+class MediaWriter {
+ public:
+  virtual ~MediaWriter() = default;
+  /// Adds a track; only before the first packet. Returns its index (0, 1, ...).
+  virtual Result<uint32_t> add_video_track(const VideoTrackConfig& config) = 0;
+  virtual Result<uint32_t> add_audio_track(const AudioTrackConfig& config) = 0;
+  /// Writes one packet to `track`.
+  virtual Status write(uint32_t track, const Packet& packet) = 0;
+  /// Finishes the output. Idempotent.
+  virtual Status close() = 0;
+  virtual MuxerStats stats() const = 0;
+};
+
 /// Writes one MP4 file. Thread-safe: tracks may be written from different threads (calls
 /// are serialized inside). Every error is returned; after an output error (disk full, file
 /// too large) the file on disk stays valid with every fragment written before it.
-class Muxer {
+class Muxer final : public MediaWriter {
  public:
   /// Creates a muxer writing to `sink` (owned).
   static Result<std::unique_ptr<Muxer>> create(std::unique_ptr<io::Sink> sink, MuxerOptions options = {});
   /// Creates (truncates) the file at `path`.
   static Result<std::unique_ptr<Muxer>> create_file(const std::string& path, MuxerOptions options = {});
-  ~Muxer();
+  ~Muxer() override;
 
   /// Adds a track; only before the first sample is written. Returns its index (0, 1, ...).
-  Result<uint32_t> add_video_track(const VideoTrackConfig& config);
-  Result<uint32_t> add_audio_track(const AudioTrackConfig& config);
+  Result<uint32_t> add_video_track(const VideoTrackConfig& config) override;
+  Result<uint32_t> add_audio_track(const AudioTrackConfig& config) override;
 
   /// Writes one packet to `track`. Decode times must increase within a track. The first
   /// video packet must be a key frame with its parameter sets.
-  Status write(uint32_t track, const Packet& packet);
+  Status write(uint32_t track, const Packet& packet) override;
 
   /// Finishes the file (regular layout: turns it into a regular MP4). Idempotent.
-  Status close();
+  Status close() override;
 
-  MuxerStats stats() const;
+  MuxerStats stats() const override;
 
   struct Impl;
 

@@ -6,7 +6,7 @@
 
 namespace camrec::edit {
 
-Result<CopyReport> copy_samples(Demuxer& demuxer, Muxer& muxer) {
+Result<CopyReport> copy_samples(Demuxer& demuxer, MediaWriter& muxer) {
   CopyReport report;
   std::vector<std::optional<uint32_t>> map;
   for (const auto& t : demuxer.tracks()) {

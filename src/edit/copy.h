@@ -19,6 +19,6 @@ struct CopyReport {
 /// Adds to `muxer` one track per track of `demuxer` that it can write, then copies every
 /// sample in decode order. The demuxer must have been opened with DemuxOptions::annexb.
 /// Stops at the first error (the muxer keeps what was written before it).
-Result<CopyReport> copy_samples(Demuxer& demuxer, Muxer& muxer);
+Result<CopyReport> copy_samples(Demuxer& demuxer, MediaWriter& muxer);
 
 }  // namespace camrec::edit

@@ -22,6 +22,7 @@ struct RemuxOptions {
   std::string fps;         // "30", "30000/1001"
   std::string timestamps;  // file of presentation times in ms (mkvmerge v2)
   OutputOptions out;
+  SegmentCliOptions segments;
   bool quiet = false;
 };
 
@@ -61,7 +62,7 @@ Result<std::vector<int64_t>> read_timestamps(const std::string& path) {
   return out;
 }
 
-Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, Muxer& muxer, uint64_t& frames) {
+Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter& muxer, uint64_t& frames) {
   mux::EsTiming timing;
   if (!o.fps.empty()) CAMREC_RETURN_IF_ERROR(parse_rate(o.fps, timing.fps_num, timing.fps_den));
   if (!o.timestamps.empty()) {
@@ -85,7 +86,7 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, Muxer& muxe
   return Status::ok();
 }
 
-Status remux_mp4(const RemuxOptions& o, Muxer& muxer, uint64_t& frames) {
+Status remux_mp4(const RemuxOptions& o, MediaWriter& muxer, uint64_t& frames) {
   DemuxOptions dopt;
   dopt.annexb = true;
   CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(o.input, dopt));
@@ -102,7 +103,7 @@ int run_remux(const RemuxOptions& o) {
   if (!options) return report_error("remux", options.error());
   auto vc = elementary_codec(o);
   if (!vc) return report_error("remux", vc.error());
-  auto muxer = Muxer::create_file(o.output, *options);
+  auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_error("remux", muxer.error());
   uint64_t frames = 0;
   Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, **muxer, frames);
@@ -138,6 +139,7 @@ void add_remux_command(CLI::App& app, Runner& run) {
   cmd->add_option("--timestamps", o->timestamps,
                   "File of presentation times in ms, one per frame in presentation order (mkvmerge v2)");
   add_output_options(*cmd, o->out);
+  add_segment_options(*cmd, o->segments);
   cmd->add_flag("-q,--quiet", o->quiet, "No summary");
   cmd->callback([o, &run] { run = [o] { return run_remux(*o); }; });
 }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "camrec/segments.h"
+
 namespace camrec::cli {
 
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
@@ -43,6 +45,44 @@ Result<MuxerOptions> make_muxer_options(const OutputOptions& o) {
     }
   }
   return m;
+}
+
+void add_segment_options(CLI::App& cmd, SegmentCliOptions& o) {
+  cmd.add_option("--segment-duration", o.duration,
+                 "Start a new file at the first key frame after this many seconds; the output name is then a "
+                 "pattern with {index} and {time}");
+  cmd.add_option("--segment-size", o.size, "Start a new file at the first key frame past this size (e.g. 500M, 2G)");
+  cmd.add_option("--keep", o.keep, "Keep only the newest N segment files");
+}
+
+Result<std::unique_ptr<MediaWriter>> make_writer(const std::string& path, const MuxerOptions& options,
+                                                 const SegmentCliOptions& segments) {
+  if (segments.duration == 0 && segments.size.empty() && segments.keep == 0) {
+    CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(path, options));
+    return std::unique_ptr<MediaWriter>(std::move(muxer));
+  }
+  SegmentOptions so;
+  so.pattern = path;
+  if (!(segments.duration >= 0 && segments.duration < 86400 * 7))
+    return make_error(Errc::invalid_argument, "--segment-duration must be 0..604800 seconds");
+  so.duration_us = std::llround(segments.duration * 1e6);
+  if (!segments.size.empty()) {
+    try {
+      size_t used = 0;
+      double v = std::stod(segments.size, &used);
+      std::string unit = segments.size.substr(used);
+      double mult = unit.empty() ? 1 : unit == "K" || unit == "k" ? 1024.0 : unit == "M" ? 1048576.0
+                  : unit == "G" ? 1073741824.0 : -1;
+      if (mult < 0 || !(v > 0)) throw std::invalid_argument("unit");
+      so.size_bytes = static_cast<uint64_t>(v * mult);
+      if (so.size_bytes < (1u << 20)) throw std::invalid_argument("small");
+    } catch (...) {
+      return make_error(Errc::invalid_argument, "--segment-size must be a size of at least 1M, like 500M or 2G");
+    }
+  }
+  so.keep = segments.keep;
+  CAMREC_ASSIGN_OR_RETURN(auto writer, SegmentWriter::create(so, options));
+  return std::unique_ptr<MediaWriter>(std::move(writer));
 }
 
 Status parse_rate(const std::string& text, uint32_t& num, uint32_t& den) {
