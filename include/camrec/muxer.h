@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,6 +66,10 @@ struct MuxerOptions {
   int64_t max_header_wait_us = 5'000'000;
   /// Upper bound of media bytes buffered for one fragment; a fragment is cut when reached.
   uint64_t max_fragment_bytes = 64u << 20;
+  /// Called between the steps of close() ("final-moov-written", "final-moov-synced",
+  /// "header-written") and after each fragment ("fragment-written"): for progress reports,
+  /// and for tests that stop the process at those instants.
+  std::function<void(const char* step)> on_step;
 };
 
 struct VideoTrackConfig {

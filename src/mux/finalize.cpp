@@ -97,10 +97,12 @@ Status Muxer::Impl::finish_regular() {
   // fragmented file skip a second moov, so the file is still the fragmented MP4 of state A.
   Status s = sink->append(w.span());
   if (!s.is_ok()) return fail_output(s.with_context("writing the final moov"), moov_offset);
+  if (options.on_step) options.on_step("final-moov-written");
   // The moov must be on disk before the header that makes it the one readers use.
   ++stats.syncs;
   s = sink->sync();
   if (!s.is_ok()) return fail_output(s.with_context("syncing the final moov"), moov_offset);
+  if (options.on_step) options.on_step("final-moov-synced");
 
   // State C: one 16-byte write turns the placeholder into an mdat header spanning the init
   // moov and every fragment; what is left is ftyp, mdat, moov: a regular MP4. 16 bytes in one
@@ -109,6 +111,7 @@ Status Muxer::Impl::finish_regular() {
   box::write_mdat_header(header, moov_offset - placeholder_offset - 16, /*force_large=*/true);
   s = sink->write_at(placeholder_offset, header.span());
   if (!s.is_ok()) return fail_output(s.with_context("writing the mdat header"), moov_offset);
+  if (options.on_step) options.on_step("header-written");
   if (options.fsync != FsyncPolicy::never) {
     ++stats.syncs;
     CAMREC_RETURN_IF_ERROR(sink->sync());

@@ -329,6 +329,7 @@ Status Muxer::Impl::flush_fragment(bool everything) {
     t.pending.erase(t.pending.begin(), t.pending.begin() + static_cast<ptrdiff_t>(n));
   }
   ++stats.fragments_written;
+  if (options.on_step) options.on_step("fragment-written");
   return maybe_sync(end_us);
 }
 

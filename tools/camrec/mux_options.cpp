@@ -1,6 +1,10 @@
 #include "mux_options.h"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "camrec/segments.h"
 
@@ -43,6 +47,15 @@ Result<MuxerOptions> make_muxer_options(const OutputOptions& o) {
     } catch (...) {
       return make_error(Errc::invalid_argument, "--fsync must be never, fragment or a number of seconds");
     }
+  }
+  // Test hook: CAMREC_TEST_STEP_PAUSE_MS=N sleeps N ms after each fragment and each step of
+  // the close, so a test can kill the process at those instants.
+  if (const char* pause = std::getenv("CAMREC_TEST_STEP_PAUSE_MS")) {
+    int ms = std::atoi(pause);
+    if (ms > 0) m.on_step = [ms](const char* step) {
+      if (std::getenv("CAMREC_TEST_STEP_LOG")) std::fprintf(stderr, "step %s\n", step);
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    };
   }
   return m;
 }
