@@ -43,13 +43,14 @@ for input in "${inputs[@]}"; do
   cat "$input" >/dev/null  # cached, as every tool below sees it
   out="$work/out.mp4"
   declare -A wall
-  for tool in dd ffmpeg camrec camrec-fmp4; do
+  for tool in dd ffmpeg camrec camrec-fmp4 camrec-fsync; do
     rm -f "$out"
     case $tool in
       dd) cmd=(dd if="$input" of="$out" bs=4M status=none) ;;
       ffmpeg) cmd=(ffmpeg -nostdin -v error -y -framerate 30 -i "$input" -c copy -f mp4 "$out") ;;
       camrec) cmd=("$camrec" remux -q --fps 30 "$input" "$out") ;;
       camrec-fmp4) cmd=("$camrec" remux -q --fps 30 --fmp4 "$input" "$out") ;;
+      camrec-fsync) cmd=("$camrec" remux -q --fps 30 --fsync fragment "$input" "$out") ;;
     esac
     line=$("$measure" "${cmd[@]}")
     outsize=$(stat -c %s "$out")

@@ -110,7 +110,7 @@ int run_remux(const RemuxOptions& o) {
   Status closed = (*muxer)->close();
   if (!s.is_ok()) {
     report_error("remux", s);
-    if (closed.is_ok())
+    if ((*muxer)->stats().samples_written > 0)
       std::fprintf(stderr, "camrec remux: '%s' holds the %llu samples written before the error\n", o.output.c_str(),
                    static_cast<unsigned long long>((*muxer)->stats().samples_written));
     return exit_code_for(s);
