@@ -1,0 +1,183 @@
+#include "codec/annexb.h"
+
+#include <cstring>
+#include <string>
+
+namespace camrec::codec {
+
+const char* codec_name(VideoCodec codec) { return codec == VideoCodec::h264 ? "H.264" : "H.265"; }
+
+std::optional<size_t> find_start_code(std::span<const uint8_t> data, size_t from) {
+  const uint8_t* base = data.data();
+  const uint8_t* end = base + data.size();
+  // The 01 must have two bytes before it inside the searched range.
+  if (from >= data.size() || data.size() - from < 3) return std::nullopt;
+  const uint8_t* p = base + from + 2;
+  while (p < end) {
+    const void* hit = std::memchr(p, 0x01, static_cast<size_t>(end - p));
+    if (hit == nullptr) return std::nullopt;
+    p = static_cast<const uint8_t*>(hit);
+    if (p[-1] == 0 && p[-2] == 0) return static_cast<size_t>(p - base);
+    // This 01 is non-zero, so the next start code's 01 is at least 3 bytes further.
+    p += 3;
+  }
+  return std::nullopt;
+}
+
+bool looks_like_annexb(std::span<const uint8_t> data) {
+  size_t zeros = 0;
+  while (zeros < data.size() && data[zeros] == 0) ++zeros;
+  if (zeros < 2 || zeros == data.size() || data[zeros] != 0x01) return false;
+  if (zeros >= 3) return true;
+  // 00 00 01 xx: a 3-byte start code or a 4-byte length of 256..511. The length reading
+  // wins only if it frames the whole buffer exactly.
+  size_t pos = 0;
+  while (pos + 4 <= data.size()) {
+    uint32_t len = (uint32_t{data[pos]} << 24) | (uint32_t{data[pos + 1]} << 16) |
+                   (uint32_t{data[pos + 2]} << 8) | data[pos + 3];
+    pos += 4;
+    if (len == 0 || len > data.size() - pos || (data[pos] & 0x80) != 0) return true;
+    pos += len;
+  }
+  return pos != data.size();
+}
+
+Status split_annexb(std::span<const uint8_t> data, std::vector<NalView>& out) {
+  out.clear();
+  auto first = find_start_code(data, 0);
+  if (!first) return make_error(Errc::malformed, "no Annex B start code in " + std::to_string(data.size()) + " bytes");
+  for (size_t i = 0; i + 2 < *first; ++i) {
+    if (data[i] != 0)
+      return make_error(Errc::malformed, "non-zero byte at offset " + std::to_string(i) +
+                                             " before the first start code");
+  }
+  size_t begin = *first + 1;
+  while (true) {
+    auto next = find_start_code(data, begin);
+    size_t end = next ? *next - 2 : data.size();
+    // trailing_zero_8bits and the zero_byte of a 4-byte start code belong to no NAL unit;
+    // a NAL unit never ends in 00 (7.4.1: cabac_zero_words are followed by 03).
+    while (end > begin && data[end - 1] == 0) --end;
+    if (end == begin)
+      return make_error(Errc::malformed, "empty NAL unit at offset " + std::to_string(begin));
+    out.push_back(data.subspan(begin, end - begin));
+    if (!next) break;
+    begin = *next + 1;
+  }
+  return Status::ok();
+}
+
+Result<std::vector<NalView>> split_annexb(std::span<const uint8_t> data) {
+  std::vector<NalView> out;
+  CAMREC_RETURN_IF_ERROR(split_annexb(data, out));
+  return out;
+}
+
+size_t length_prefixed_size(std::span<const NalView> nals) {
+  size_t n = 0;
+  for (auto nal : nals) n += 4 + nal.size();
+  return n;
+}
+
+void append_length_prefixed(NalView nal, std::vector<uint8_t>& out) {
+  uint32_t len = static_cast<uint32_t>(nal.size());
+  uint8_t prefix[4] = {static_cast<uint8_t>(len >> 24), static_cast<uint8_t>(len >> 16),
+                       static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)};
+  out.insert(out.end(), prefix, prefix + 4);
+  out.insert(out.end(), nal.begin(), nal.end());
+}
+
+void append_length_prefixed(std::span<const NalView> nals, std::vector<uint8_t>& out) {
+  out.reserve(out.size() + length_prefixed_size(nals));
+  for (auto nal : nals) append_length_prefixed(nal, out);
+}
+
+std::vector<uint8_t> to_length_prefixed(std::span<const NalView> nals) {
+  std::vector<uint8_t> out;
+  append_length_prefixed(nals, out);
+  return out;
+}
+
+Result<std::optional<NalView>> LengthPrefixedReader::next() {
+  if (!status_.is_ok()) return status_;
+  if (length_size_ != 1 && length_size_ != 2 && length_size_ != 4) {
+    status_ = make_error(Errc::invalid_argument,
+                         "NAL length size must be 1, 2 or 4, not " + std::to_string(length_size_));
+    return status_;
+  }
+  if (pos_ == data_.size()) return std::optional<NalView>{};
+  size_t ls = static_cast<size_t>(length_size_);
+  if (data_.size() - pos_ < ls) {
+    status_ = make_error(Errc::malformed, "truncated NAL length field at byte " + std::to_string(pos_) +
+                                              " (" + std::to_string(data_.size() - pos_) + " bytes left)");
+    return status_;
+  }
+  uint64_t len = 0;
+  for (size_t i = 0; i < ls; ++i) len = (len << 8) | data_[pos_ + i];
+  size_t at = pos_;
+  pos_ += ls;
+  if (len == 0) {
+    status_ = make_error(Errc::malformed, "zero-length NAL unit at byte " + std::to_string(at));
+    return status_;
+  }
+  if (len > data_.size() - pos_) {
+    status_ = make_error(Errc::malformed, "NAL unit length " + std::to_string(len) + " at byte " +
+                                              std::to_string(at) + " passes the end of the sample (" +
+                                              std::to_string(data_.size() - pos_) + " bytes left)");
+    return status_;
+  }
+  NalView nal = data_.subspan(pos_, static_cast<size_t>(len));
+  pos_ += static_cast<size_t>(len);
+  return std::optional<NalView>{nal};
+}
+
+Status split_length_prefixed(std::span<const uint8_t> sample, std::vector<NalView>& out, int length_size) {
+  out.clear();
+  LengthPrefixedReader reader(sample, length_size);
+  while (true) {
+    CAMREC_ASSIGN_OR_RETURN(auto nal, reader.next());
+    if (!nal) return Status::ok();
+    out.push_back(*nal);
+  }
+}
+
+void ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::vector<uint8_t>& out, size_t max_output) {
+  out.clear();
+  size_t limit = ebsp.size() < max_output ? ebsp.size() : max_output;
+  out.reserve(limit);
+  int zeros = 0;
+  for (size_t i = 0; i < ebsp.size() && out.size() < max_output; ++i) {
+    uint8_t b = ebsp[i];
+    if (zeros >= 2 && b == 0x03) {
+      zeros = 0;
+      continue;
+    }
+    out.push_back(b);
+    zeros = b == 0 ? zeros + 1 : 0;
+  }
+}
+
+std::vector<uint8_t> ebsp_to_rbsp(std::span<const uint8_t> ebsp) {
+  std::vector<uint8_t> out;
+  ebsp_to_rbsp(ebsp, out);
+  return out;
+}
+
+std::vector<uint8_t> rbsp_to_ebsp(std::span<const uint8_t> rbsp) {
+  std::vector<uint8_t> out;
+  out.reserve(rbsp.size() + rbsp.size() / 64 + 1);
+  int zeros = 0;
+  for (uint8_t b : rbsp) {
+    if (zeros >= 2 && b <= 0x03) {
+      out.push_back(0x03);
+      zeros = 0;
+    }
+    out.push_back(b);
+    zeros = b == 0 ? zeros + 1 : 0;
+  }
+  // 7.4.1: an RBSP ending in a cabac_zero_word (00 00) gets a final 03.
+  if (zeros >= 2) out.push_back(0x03);
+  return out;
+}
+
+}  // namespace camrec::codec
