@@ -1,0 +1,81 @@
+// Audio encoders behind one interface: G.711 A-law / µ-law (K230's audio) and Opus.
+// Each packet carries the capture time of its first sample and its duration.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "camrec/status.h"
+#include "codec/opus.h"
+#include "media/audio.h"
+
+namespace camrec::media {
+
+/// G.711 A-law, G.711 µ-law, Opus.
+enum class AudioCodec : uint8_t { g711a, g711u, opus };
+
+/// "g711a", "g711u", "opus".
+const char* audio_codec_name(AudioCodec codec);
+
+/// One coded audio frame.
+struct AudioPacket {
+  std::vector<uint8_t> data;  ///< The codec's bytes (G.711: one per sample; Opus: a packet).
+  int64_t pts_us = 0;         ///< Capture time of the first sample, µs.
+  int64_t duration_us = 0;    ///< Duration, µs (rounded).
+  uint32_t samples = 0;       ///< Sample frames covered (per channel, at the input rate).
+};
+
+/// How to build an encoder.
+struct AudioEncoderConfig {
+  AudioCodec codec = AudioCodec::g711u;  ///< Which codec.
+  uint32_t sample_rate = 8000;  ///< Input rate: G.711 any 8000..48000; Opus 8/12/16/24/48 kHz.
+  uint16_t channels = 1;        ///< G.711 1..8; Opus 1..2.
+  /// Samples per channel per packet; 0 = default (G.711: 320 = 40 ms at 8 kHz as K230;
+  /// Opus: 20 ms). Opus accepts 2.5, 5, 10, 20, 40, 60 ms worth.
+  uint32_t frame_samples = 0;
+  uint32_t bitrate_bps = 0;  ///< Opus target bitrate, 6000..510000; 0 = libopus default.
+};
+
+/// Turns PCM chunks into packets. Input is buffered until a whole frame is there, so chunk
+/// and packet sizes need not match. Not thread-safe.
+class AudioEncoder {
+ public:
+  virtual ~AudioEncoder() = default;
+  /// The codec.
+  virtual AudioCodec codec() const = 0;
+  /// Input (and output) sample rate, Hz.
+  virtual uint32_t sample_rate() const = 0;
+  /// Interleaved channels of the input.
+  virtual uint16_t channels() const = 0;
+  /// Samples per channel in every packet (the last one from flush() included).
+  virtual uint32_t frame_samples() const = 0;
+  /// Opus: the OpusHead a muxer writes as 'dOps' (pre_skip = the encoder's lookahead in
+  /// 48 kHz samples). nullopt for other codecs.
+  virtual std::optional<codec::OpusHead> opus_head() const { return std::nullopt; }
+  /// Appends the packets completed by `chunk` to `out`. The first buffered sample takes
+  /// the pts of the chunk that brought it; later ones follow at the sample rate. Errors:
+  /// invalid_argument when the chunk's rate or channels differ from the encoder's; internal
+  /// when the codec fails.
+  Status encode(const AudioChunk& chunk, std::vector<AudioPacket>& out);
+  /// Pads the buffered remainder with silence to a full frame and appends its packet.
+  Status flush(std::vector<AudioPacket>& out);
+
+ protected:
+  /// Encodes exactly frame_samples() * channels() samples into `packet.data`.
+  virtual Status encode_frame(std::span<const int16_t> pcm, AudioPacket& packet) = 0;
+
+ private:
+  Status emit(std::span<const int16_t> pcm, std::vector<AudioPacket>& out);
+  std::vector<int16_t> pending_;
+  int64_t anchor_pts_ = 0;             // pts of the chunk that found the buffer empty
+  uint64_t emitted_since_anchor_ = 0;  // sample frames coded since then
+};
+
+/// A new encoder. Errors: invalid_argument for rates, channel counts or frame sizes the
+/// codec does not take; internal when libopus fails to initialise.
+Result<std::unique_ptr<AudioEncoder>> make_audio_encoder(const AudioEncoderConfig& config);
+
+}  // namespace camrec::media

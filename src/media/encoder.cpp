@@ -1,0 +1,414 @@
+#include "media/encoder.h"
+
+#include <atomic>
+#include <chrono>
+
+#include "media/registry.h"
+
+namespace camrec::media {
+
+namespace {
+
+std::atomic<uint64_t> g_next_handle{1};
+
+std::string chn_name(uint32_t chn) { return "encoder channel " + std::to_string(chn); }
+
+Status check_attr(const ChnAttr& a, VideoCodecConfig& c) {
+  if (a.payload_type == PAYLOAD_TYPE_JPEG) {
+    return make_error(Errc::unsupported, "JPEG payload is not supported (H264 or H265 only)");
+  }
+  if (a.payload_type == PAYLOAD_TYPE_H264) {
+    c.codec = VideoCodec::h264;
+    switch (a.profile) {
+      case H264_PROFILE_BASELINE: c.profile = "baseline"; break;
+      case H264_PROFILE_MAIN: c.profile = "main"; break;
+      case H264_PROFILE_HIGH: c.profile = "high"; break;
+      default:
+        return make_error(Errc::invalid_argument, "profile " + std::to_string(a.profile) +
+                                                      " is not an H264 profile (1, 2 or 3)");
+    }
+  } else if (a.payload_type == PAYLOAD_TYPE_H265) {
+    c.codec = VideoCodec::h265;
+    if (a.profile != H265_PROFILE_MAIN) {
+      return make_error(Errc::invalid_argument, "profile " + std::to_string(a.profile) +
+                                                    " is not an H265 profile (5 = main)");
+    }
+    c.profile = "main";
+  } else {
+    return make_error(Errc::invalid_argument,
+                      "unknown payload type " + std::to_string(a.payload_type) +
+                          " (96 = H264, 265 = H265)");
+  }
+  if (a.pic_width < 16 || a.pic_height < 16 || a.pic_width > kMaxFrameDimension ||
+      a.pic_height > kMaxFrameDimension || a.pic_width % 2 != 0 || a.pic_height % 2 != 0) {
+    return make_error(Errc::invalid_argument,
+                      "picture size " + std::to_string(a.pic_width) + "x" +
+                          std::to_string(a.pic_height) + " must be even and within 16..8192");
+  }
+  if (a.bit_rate == 0 || a.bit_rate > 800'000) {
+    return make_error(Errc::invalid_argument, "bit rate " + std::to_string(a.bit_rate) +
+                                                  " kbps is outside 1..800000");
+  }
+  if (a.gop_len == 0 || a.gop_len > 3600) {
+    return make_error(Errc::invalid_argument, "GOP length " + std::to_string(a.gop_len) +
+                                                  " is outside 1..3600");
+  }
+  if (a.src_frame_rate == 0 || a.src_frame_rate > 240 || a.dst_frame_rate == 0 ||
+      a.dst_frame_rate > a.src_frame_rate) {
+    return make_error(Errc::invalid_argument,
+                      "frame rates src " + std::to_string(a.src_frame_rate) + " / dst " +
+                          std::to_string(a.dst_frame_rate) + " need 1 <= dst <= src <= 240");
+  }
+  if (a.fixed_qp > 51) {
+    return make_error(Errc::invalid_argument, "fixed QP " + std::to_string(a.fixed_qp) +
+                                                  " is above 51");
+  }
+  if (a.threads < 0 || a.threads > 64) {
+    return make_error(Errc::invalid_argument, "thread count " + std::to_string(a.threads) +
+                                                  " is outside 0..64");
+  }
+  c.width = a.pic_width;
+  c.height = a.pic_height;
+  c.bitrate_kbps = a.bit_rate;
+  c.gop = a.gop_len;
+  c.fps_num = a.dst_frame_rate;
+  c.fps_den = 1;
+  c.rate_control = a.rc_mode;
+  c.fixed_qp = a.fixed_qp;
+  c.preset = a.preset;
+  c.low_latency = a.low_latency;
+  c.threads = a.threads;
+  return Status::ok();
+}
+
+template <typename Pred>
+bool wait_for(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, int timeout_ms,
+              Pred pred) {
+  if (timeout_ms < 0) {
+    cv.wait(lock, pred);
+    return true;
+  }
+  return cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), pred);
+}
+
+}  // namespace
+
+ChnAttr ChnAttrStr(uint32_t payload_type, uint32_t profile, uint32_t width, uint32_t height,
+                   uint32_t bit_rate, uint32_t gop_len, uint32_t src_frame_rate,
+                   uint32_t dst_frame_rate) {
+  ChnAttr a;
+  a.payload_type = payload_type;
+  a.profile = profile;
+  a.pic_width = width;
+  a.pic_height = height;
+  a.bit_rate = bit_rate;
+  a.gop_len = gop_len;
+  a.src_frame_rate = src_frame_rate;
+  a.dst_frame_rate = dst_frame_rate;
+  return a;
+}
+
+Result<std::shared_ptr<Encoder>> Encoder::create(uint32_t dev) {
+  if (dev > 7) {
+    return make_error(Errc::invalid_argument,
+                      "encoder device " + std::to_string(dev) + " is outside 0..7");
+  }
+  std::shared_ptr<Encoder> enc(new Encoder(dev));
+  CAMREC_RETURN_IF_ERROR(DeviceRegistry::instance().add_sink(VIDEO_ENCODE_MOD_ID, dev,
+                                                             std::weak_ptr<FrameSink>(enc)));
+  return enc;
+}
+
+Encoder::~Encoder() {
+  for (uint32_t chn = 0; chn < kMaxChannels; ++chn) {
+    bool created;
+    {
+      std::lock_guard lock(channels_[chn].mutex);
+      created = channels_[chn].state != State::none;
+    }
+    if (created) (void)Destroy(chn);
+  }
+  DeviceRegistry::instance().remove_expired(VIDEO_ENCODE_MOD_ID, dev_);
+}
+
+Status Encoder::check_chn(uint32_t chn) const {
+  if (chn >= kMaxChannels) {
+    return make_error(Errc::invalid_argument, chn_name(chn) + " is outside 0..3");
+  }
+  return Status::ok();
+}
+
+Status Encoder::check_input_channel(uint32_t chn) const { return check_chn(chn); }
+
+Result<std::unique_ptr<VideoCodecEncoder>> Encoder::open_codec(const ChnAttr& attr) const {
+  VideoCodecConfig config;
+  CAMREC_RETURN_IF_ERROR(check_attr(attr, config));
+  return open_video_codec(config);
+}
+
+Status Encoder::SetOutBufs(uint32_t chn, uint32_t buf_num, uint32_t width, uint32_t height) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  if (buf_num < 2 || buf_num > 64) {
+    return make_error(Errc::invalid_argument, "buffer count " + std::to_string(buf_num) +
+                                                  " is outside 2..64");
+  }
+  if (width == 0 || height == 0 || width > kMaxFrameDimension || height > kMaxFrameDimension) {
+    return make_error(Errc::invalid_argument, "buffer picture size " + std::to_string(width) +
+                                                  "x" + std::to_string(height) +
+                                                  " is outside 1..8192");
+  }
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  if (ch.state != State::none) {
+    return make_error(Errc::wrong_state, "SetOutBufs after Create on " + chn_name(chn));
+  }
+  ch.buf_num = buf_num;
+  return Status::ok();
+}
+
+Status Encoder::Create(uint32_t chn, const ChnAttr& attr) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::lock_guard encode_lock(ch.encode_mutex);
+  {
+    std::lock_guard lock(ch.mutex);
+    if (ch.state != State::none) {
+      return make_error(Errc::wrong_state, chn_name(chn) + " is already created");
+    }
+  }
+  CAMREC_ASSIGN_OR_RETURN(auto codec, open_codec(attr));
+  std::lock_guard lock(ch.mutex);
+  ch.attr = attr;
+  ch.codec = std::move(codec);
+  ch.state = State::created;
+  ch.idr_requested = false;
+  ch.arrivals = 0;
+  ch.stats = {};
+  return Status::ok();
+}
+
+Status Encoder::Start(uint32_t chn) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::lock_guard encode_lock(ch.encode_mutex);
+  std::unique_lock lock(ch.mutex);
+  if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
+  if (ch.state == State::started || ch.state == State::stopping) {
+    return make_error(Errc::wrong_state, chn_name(chn) + " is already started");
+  }
+  if (!ch.codec) {
+    ChnAttr attr = ch.attr;
+    lock.unlock();
+    CAMREC_ASSIGN_OR_RETURN(auto codec, open_codec(attr));
+    lock.lock();
+    ch.codec = std::move(codec);
+  }
+  ch.state = State::started;
+  ch.arrivals = 0;
+  ch.pictures_since_idr = -1;
+  return Status::ok();
+}
+
+Status Encoder::Stop(uint32_t chn) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  bool flush_here = false;
+  {
+    std::lock_guard lock(ch.mutex);
+    if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
+    if (ch.state == State::started) {
+      // Wakes a SendFrame waiting for room; it gives up and releases the codec.
+      ch.state = State::stopping;
+      ch.space_cv.notify_all();
+      flush_here = true;
+    }
+  }
+  // Also makes a concurrent second Stop wait until the first has drained.
+  std::lock_guard encode_lock(ch.encode_mutex);
+  if (!flush_here) return Status::ok();
+  std::vector<EncodedPicture> pics;
+  Status flushed = ch.codec ? ch.codec->flush(pics) : Status::ok();
+  std::lock_guard lock(ch.mutex);
+  queue_pictures(ch, pics);
+  ch.codec.reset();
+  ch.state = State::stopped;
+  ch.out_cv.notify_all();
+  return flushed;
+}
+
+Status Encoder::Destroy(uint32_t chn) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  {
+    std::lock_guard lock(ch.mutex);
+    if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
+  }
+  Status stopped = Stop(chn);
+  std::lock_guard encode_lock(ch.encode_mutex);
+  std::lock_guard lock(ch.mutex);
+  ch.codec.reset();
+  ch.ready.clear();
+  ch.outstanding.clear();
+  ch.state = State::none;
+  ch.buf_num = 8;
+  ch.out_cv.notify_all();
+  ch.space_cv.notify_all();
+  return stopped;
+}
+
+void Encoder::queue_pictures(Channel& ch, std::vector<EncodedPicture>& pics) {
+  for (EncodedPicture& pic : pics) {
+    auto add = [&](Stream& s, const std::vector<uint8_t>& bytes, uint32_t type) {
+      s.packs.push_back(Pack{s.bytes.size(), static_cast<uint32_t>(bytes.size()), type});
+      s.bytes.insert(s.bytes.end(), bytes.begin(), bytes.end());
+      ch.stats.bytes_out += bytes.size();
+    };
+    auto push = [&](Stream&& s) {
+      s.handle = g_next_handle.fetch_add(1);
+      s.pts_us = pic.pts_us;
+      ch.ready.push_back(std::move(s));
+    };
+    const uint32_t type = pic.keyframe ? STREAM_TYPE_I : STREAM_TYPE_P;
+    if (!pic.header.empty()) {
+      Stream header;
+      add(header, pic.header, STREAM_TYPE_HEADER);
+      if (ch.attr.header_in_own_stream) {
+        push(std::move(header));
+        Stream frame;
+        add(frame, pic.data, type);
+        push(std::move(frame));
+      } else {
+        add(header, pic.data, type);
+        push(std::move(header));
+      }
+    } else {
+      Stream frame;
+      add(frame, pic.data, type);
+      push(std::move(frame));
+    }
+    ++ch.stats.pictures_out;
+    if (pic.keyframe) ++ch.stats.idr_out;
+    ch.pictures_since_idr = pic.keyframe ? 0 : ch.pictures_since_idr + 1;
+  }
+  if (!pics.empty()) ch.out_cv.notify_all();
+}
+
+Status Encoder::SendFrame(uint32_t chn, const Frame& frame, int timeout_ms) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::lock_guard encode_lock(ch.encode_mutex);
+  std::unique_lock lock(ch.mutex);
+  if (ch.state != State::started) {
+    return make_error(Errc::wrong_state, "SendFrame: " + chn_name(chn) + " is not started");
+  }
+  // Frame-rate conversion: keep frame i when it starts a new dst-rate slot.
+  const uint64_t i = ch.arrivals++;
+  const uint64_t src = ch.attr.src_frame_rate, dst = ch.attr.dst_frame_rate;
+  if (dst < src && (i + 1) * dst / src == i * dst / src) {
+    ++ch.stats.frames_skipped;
+    return Status::ok();
+  }
+  // Without lookahead this frame's picture comes out now, and x264/x265 place IDRs exactly
+  // every GOP (no scene cuts), so only an upcoming IDR needs a second buffer.
+  const bool may_be_idr = !ch.attr.low_latency || ch.idr_requested ||
+                          ch.pictures_since_idr < 0 ||
+                          ch.pictures_since_idr + 1 >= static_cast<int64_t>(ch.attr.gop_len);
+  const size_t need = ch.attr.header_in_own_stream && may_be_idr ? 2 : 1;
+  bool room = wait_for(ch.space_cv, lock, timeout_ms, [&] {
+    return ch.state != State::started || ch.ready.size() + ch.outstanding.size() + need <= ch.buf_num;
+  });
+  if (ch.state != State::started) {
+    return make_error(Errc::wrong_state, "SendFrame: " + chn_name(chn) + " was stopped");
+  }
+  if (!room) {
+    ++ch.stats.send_timeouts;
+    return make_error(Errc::timeout, "SendFrame: all " + std::to_string(ch.buf_num) +
+                                         " output buffers of " + chn_name(chn) +
+                                         " stayed full for " + std::to_string(timeout_ms) +
+                                         " ms (GetStream/ReleaseStream too slow)");
+  }
+  const bool force_idr = ch.idr_requested;
+  ch.idr_requested = false;
+  lock.unlock();
+  // Encoding without the queue lock lets GetStream/ReleaseStream run meanwhile.
+  std::vector<EncodedPicture> pics;
+  Status s = ch.codec->encode(frame, force_idr, pics);
+  lock.lock();
+  if (!s) return s.with_context(chn_name(chn));
+  ++ch.stats.frames_in;
+  queue_pictures(ch, pics);
+  return Status::ok();
+}
+
+Status Encoder::GetStream(uint32_t chn, StreamData& out, int timeout_ms) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::unique_lock lock(ch.mutex);
+  if (ch.state == State::none) {
+    return make_error(Errc::wrong_state, "GetStream: " + chn_name(chn) + " is not created");
+  }
+  if (ch.state == State::created) {
+    return make_error(Errc::wrong_state, "GetStream before Start on " + chn_name(chn));
+  }
+  wait_for(ch.out_cv, lock, timeout_ms, [&] {
+    return !ch.ready.empty() || ch.state == State::stopped || ch.state == State::none;
+  });
+  if (ch.ready.empty()) {
+    if (ch.state == State::stopped) {
+      return make_error(Errc::end_of_stream, chn_name(chn) + " is stopped and drained");
+    }
+    if (ch.state == State::none) {
+      return make_error(Errc::wrong_state, chn_name(chn) + " was destroyed");
+    }
+    return make_error(Errc::timeout, "no stream on " + chn_name(chn) + " within " +
+                                         std::to_string(timeout_ms) + " ms");
+  }
+  Stream s = std::move(ch.ready.front());
+  ch.ready.pop_front();
+  out = StreamData{};
+  out.handle = s.handle;
+  out.pack_cnt = static_cast<uint32_t>(s.packs.size());
+  auto [it, inserted] = ch.outstanding.emplace(s.handle, std::move(s));
+  const Stream& kept = it->second;
+  for (size_t i = 0; i < kept.packs.size(); ++i) {
+    out.data[i] = kept.bytes.data() + kept.packs[i].offset;
+    out.data_size[i] = kept.packs[i].size;
+    out.stream_type[i] = kept.packs[i].type;
+    out.pts[i] = kept.pts_us;
+  }
+  return Status::ok();
+}
+
+Status Encoder::ReleaseStream(uint32_t chn, StreamData& stream) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  auto it = ch.outstanding.find(stream.handle);
+  if (stream.handle == 0 || it == ch.outstanding.end()) {
+    return make_error(Errc::invalid_argument,
+                      "ReleaseStream: the stream was already released or does not belong to " +
+                          chn_name(chn));
+  }
+  ch.outstanding.erase(it);
+  stream = StreamData{};
+  ch.space_cv.notify_all();
+  return Status::ok();
+}
+
+Status Encoder::RequestIdr(uint32_t chn) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
+  ch.idr_requested = true;
+  return Status::ok();
+}
+
+EncoderChannelStats Encoder::stats(uint32_t chn) const {
+  if (chn >= kMaxChannels) return {};
+  const Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  return ch.stats;
+}
+
+}  // namespace camrec::media

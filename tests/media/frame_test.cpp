@@ -1,0 +1,229 @@
+#include "media/frame.h"
+
+#include <gtest/gtest.h>
+#include <turbojpeg.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "media/convert.h"
+
+namespace camrec::media {
+namespace {
+
+Frame make(PixelFormat f, uint32_t w, uint32_t h) {
+  auto r = Frame::allocate(f, w, h);
+  EXPECT_TRUE(r.has_value()) << r.status().to_string();
+  return std::move(r).value();
+}
+
+void fill_nv12(Frame& f, uint8_t y, uint8_t u, uint8_t v) {
+  for (uint32_t r = 0; r < f.plane_rows(0); ++r) std::memset(f.plane(0) + r * f.stride(0), y, f.width());
+  for (uint32_t r = 0; r < f.plane_rows(1); ++r) {
+    uint8_t* row = f.plane(1) + r * f.stride(1);
+    for (uint32_t c = 0; c < f.width() / 2; ++c) {
+      row[2 * c] = u;
+      row[2 * c + 1] = v;
+    }
+  }
+}
+
+TEST(FrameTest, LayoutOfEachFormat) {
+  Frame nv12 = make(PixelFormat::nv12, 64, 48);
+  EXPECT_EQ(nv12.plane_count(), 2);
+  EXPECT_EQ(nv12.stride(1), 64u);
+  EXPECT_EQ(nv12.plane_rows(1), 24u);
+  EXPECT_EQ(nv12.packed_size(), 64u * 48 * 3 / 2);
+  Frame i420 = make(PixelFormat::i420, 64, 48);
+  EXPECT_EQ(i420.plane_count(), 3);
+  EXPECT_EQ(i420.stride(2), 32u);
+  Frame gray = make(PixelFormat::gray8, 63, 47);  // odd sizes are fine without chroma
+  EXPECT_EQ(gray.packed_size(), 63u * 47);
+  Frame rgb = make(PixelFormat::rgb888, 5, 3);
+  EXPECT_EQ(rgb.stride(0), 15u);
+  for (int i = 0; i < nv12.plane_count(); ++i) {
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(nv12.plane(i)) % 64, 0u);
+  }
+}
+
+TEST(FrameTest, RejectsBadSizes) {
+  EXPECT_EQ(Frame::allocate(PixelFormat::nv12, 0, 16).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::allocate(PixelFormat::nv12, 17, 16).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::allocate(PixelFormat::i420, 16, 15).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::allocate(PixelFormat::gray8, 8193, 16).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::allocate(PixelFormat::gray8, 16, 16, 13).status().code(),
+            Errc::invalid_argument);
+  auto aligned = Frame::allocate(PixelFormat::nv12, 64, 64, 12);
+  ASSERT_TRUE(aligned.has_value());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(aligned->plane(0)) % 4096, 0u);
+}
+
+TEST(FrameTest, PackedRoundTripAndClone) {
+  Frame f = make(PixelFormat::i420, 4, 2);
+  std::vector<uint8_t> packed(f.packed_size());
+  for (size_t i = 0; i < packed.size(); ++i) packed[i] = static_cast<uint8_t>(i * 7);
+  ASSERT_TRUE(f.load_packed(packed).is_ok());
+  f.pts_us = 42;
+  f.sequence = 7;
+  auto c = f.clone();
+  ASSERT_TRUE(c.has_value());
+  std::vector<uint8_t> back;
+  c->append_packed(back);
+  EXPECT_EQ(back, packed);
+  EXPECT_EQ(c->pts_us, 42);
+  EXPECT_EQ(c->sequence, 7u);
+  EXPECT_EQ(f.load_packed(std::vector<uint8_t>(3)).code(), Errc::invalid_argument);
+}
+
+TEST(FramePoolTest, ReusesBuffers) {
+  FramePool pool(2);
+  for (int i = 0; i < 10; ++i) {
+    auto f = pool.acquire(PixelFormat::nv12, 64, 64);
+    ASSERT_TRUE(f.has_value());
+  }
+  EXPECT_EQ(pool.allocations(), 1u);
+  auto a = pool.acquire(PixelFormat::nv12, 64, 64);
+  auto b = pool.acquire(PixelFormat::nv12, 64, 64);
+  EXPECT_EQ(pool.allocations(), 2u);
+  EXPECT_NE((*a)->plane(0), (*b)->plane(0));
+  EXPECT_EQ(pool.acquire(PixelFormat::nv12, 3, 3).status().code(), Errc::invalid_argument);
+}
+
+TEST(FramePoolTest, FramesOutliveThePool) {
+  std::shared_ptr<Frame> kept;
+  {
+    FramePool pool;
+    kept = *pool.acquire(PixelFormat::gray8, 16, 16);
+  }
+  kept->plane(0)[0] = 1;  // still valid memory
+  EXPECT_EQ(kept->plane(0)[0], 1);
+}
+
+TEST(ConvertTest, RgbRedToYuvUsesLimitedRangeBt601) {
+  Frame rgb = make(PixelFormat::rgb888, 16, 16);
+  for (uint32_t i = 0; i < 16 * 16; ++i) {
+    rgb.plane(0)[3 * i] = 255;  // R
+  }
+  auto yuv = convert_to(rgb, PixelFormat::i420, 16, 16);
+  ASSERT_TRUE(yuv.has_value());
+  EXPECT_NEAR(yuv->plane(0)[0], 82, 2);
+  EXPECT_NEAR(yuv->plane(1)[0], 90, 2);
+  EXPECT_NEAR(yuv->plane(2)[0], 240, 2);
+  auto back = convert_to(*yuv, PixelFormat::rgb888, 16, 16);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_NEAR(back->plane(0)[0], 255, 3);
+  EXPECT_NEAR(back->plane(0)[1], 0, 3);
+  EXPECT_NEAR(back->plane(0)[2], 0, 3);
+}
+
+TEST(ConvertTest, GrayGetsNeutralChroma) {
+  Frame g = make(PixelFormat::gray8, 8, 8);
+  std::memset(g.plane(0), 77, 64);
+  auto nv12 = convert_to(g, PixelFormat::nv12, 8, 8);
+  ASSERT_TRUE(nv12.has_value());
+  EXPECT_EQ(nv12->plane(0)[9], 77);
+  EXPECT_EQ(nv12->plane(1)[0], 128);
+  EXPECT_EQ(nv12->plane(1)[1], 128);
+}
+
+TEST(ConvertTest, ScalingKeepsAFlatColourAndCopiesTimes) {
+  Frame src = make(PixelFormat::nv12, 640, 480);
+  fill_nv12(src, 100, 60, 200);
+  src.pts_us = 1234;
+  src.sequence = 5;
+  for (PixelFormat f : {PixelFormat::nv12, PixelFormat::i420, PixelFormat::gray8}) {
+    auto dst = convert_to(src, f, 320, 240);
+    ASSERT_TRUE(dst.has_value());
+    EXPECT_EQ(dst->plane(0)[1000], 100) << pixel_format_name(f);
+    EXPECT_EQ(dst->pts_us, 1234);
+    EXPECT_EQ(dst->sequence, 5u);
+    if (f == PixelFormat::nv12) {
+      EXPECT_EQ(dst->plane(1)[10], 60);
+      EXPECT_EQ(dst->plane(1)[11], 200);
+    }
+    if (f == PixelFormat::i420) {
+      EXPECT_EQ(dst->plane(1)[10], 60);
+      EXPECT_EQ(dst->plane(2)[10], 200);
+    }
+  }
+}
+
+TEST(ConvertTest, YuyvKnownPixels) {
+  // Two rows of 4 pixels: Y0 U Y1 V per pair, with a 12-byte stride (4 padding bytes).
+  std::vector<uint8_t> yuyv = {10, 50, 20, 60, 30, 70, 40, 80, 0, 0, 0, 0,
+                               11, 52, 21, 62, 31, 72, 41, 82, 0, 0, 0, 0};
+  Frame nv12 = make(PixelFormat::nv12, 4, 2);
+  ASSERT_TRUE(convert_yuyv(yuyv, 12, 4, 2, nv12).is_ok());
+  EXPECT_EQ(std::vector<uint8_t>(nv12.plane(0), nv12.plane(0) + 8),
+            (std::vector<uint8_t>{10, 20, 30, 40, 11, 21, 31, 41}));
+  // Chroma of the two rows is averaged (rounded): (50+52)/2, (60+62)/2, ...
+  EXPECT_EQ(std::vector<uint8_t>(nv12.plane(1), nv12.plane(1) + 4),
+            (std::vector<uint8_t>{51, 61, 71, 81}));
+  EXPECT_EQ(convert_yuyv(std::span(yuyv).first(10), 12, 4, 2, nv12).code(),
+            Errc::invalid_argument);
+  EXPECT_EQ(convert_yuyv(yuyv, 6, 4, 2, nv12).code(), Errc::invalid_argument);
+  Frame wrong = make(PixelFormat::nv12, 8, 2);
+  EXPECT_EQ(convert_yuyv(yuyv, 12, 4, 2, wrong).code(), Errc::invalid_argument);
+}
+
+TEST(ConvertTest, StridedNv12) {
+  // 4x2 image with an 8-byte pitch.
+  std::vector<uint8_t> buf = {1, 2, 3, 4, 9, 9, 9, 9, 5, 6, 7, 8, 9, 9, 9, 9,
+                              100, 200, 101, 201, 9, 9, 9, 9};
+  Frame i420 = make(PixelFormat::i420, 4, 2);
+  ASSERT_TRUE(convert_nv12_strided(buf, 8, 4, 2, i420).is_ok());
+  EXPECT_EQ(std::vector<uint8_t>(i420.plane(0), i420.plane(0) + 8),
+            (std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(i420.plane(1)[0], 100);
+  EXPECT_EQ(i420.plane(1)[1], 101);
+  EXPECT_EQ(i420.plane(2)[0], 200);
+  EXPECT_EQ(i420.plane(2)[1], 201);
+  EXPECT_EQ(convert_nv12_strided(std::span(buf).first(20), 8, 4, 2, i420).code(),
+            Errc::invalid_argument);
+}
+
+std::vector<uint8_t> jpeg_of_solid(int w, int h, uint8_t r, uint8_t g, uint8_t b, int subsamp) {
+  std::vector<uint8_t> rgb(static_cast<size_t>(w * h * 3));
+  for (int i = 0; i < w * h; ++i) {
+    rgb[3 * i] = r;
+    rgb[3 * i + 1] = g;
+    rgb[3 * i + 2] = b;
+  }
+  tjhandle h_ = tjInitCompress();
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  EXPECT_EQ(tjCompress2(h_, rgb.data(), w, w * 3, h, TJPF_RGB, &out, &size, subsamp, 95, 0), 0);
+  std::vector<uint8_t> jpeg(out, out + size);
+  tjFree(out);
+  tjDestroy(h_);
+  return jpeg;
+}
+
+TEST(MjpegTest, DecodesToTheExpectedColour) {
+  auto jpeg = jpeg_of_solid(64, 32, 0, 0, 255, TJSAMP_422);  // blue, 4:2:2 like webcams
+  MjpegDecoder dec;
+  Frame nv12 = make(PixelFormat::nv12, 64, 32);
+  ASSERT_TRUE(dec.decode(jpeg, nv12).is_ok());
+  // Blue in limited-range BT.601: Y 41, U 240, V 110.
+  EXPECT_NEAR(nv12.plane(0)[100], 41, 3);
+  EXPECT_NEAR(nv12.plane(1)[20], 240, 3);
+  EXPECT_NEAR(nv12.plane(1)[21], 110, 3);
+  // A smaller target is scaled.
+  Frame small = make(PixelFormat::gray8, 32, 16);
+  ASSERT_TRUE(dec.decode(jpeg, small).is_ok());
+  EXPECT_NEAR(small.plane(0)[50], 41, 3);
+}
+
+TEST(MjpegTest, GarbageIsMalformed) {
+  MjpegDecoder dec;
+  Frame f = make(PixelFormat::nv12, 16, 16);
+  std::vector<uint8_t> junk(200, 0x5A);
+  EXPECT_EQ(dec.decode(junk, f).code(), Errc::malformed);
+  EXPECT_EQ(dec.decode({}, f).code(), Errc::malformed);
+  auto jpeg = jpeg_of_solid(16, 16, 1, 2, 3, TJSAMP_420);
+  jpeg.resize(20);  // cut before the frame header
+  EXPECT_EQ(dec.decode(jpeg, f).code(), Errc::malformed);
+}
+
+}  // namespace
+}  // namespace camrec::media
