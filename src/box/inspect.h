@@ -2,6 +2,7 @@
 // and size of every box, for `camrec info --boxes --json`.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,26 @@ class InspectArchive {
     pos_ += wide ? 8 : 4;
     json_.number(name, v);
   }
+  void uint_bytes(const char* name, uint32_t v, unsigned n) {
+    pos_ += n;
+    json_.number(name, uint64_t{v});
+  }
+  template <class T>
+  void bits(const char* name, T v, unsigned n) {
+    add_bits(n);
+    json_.number(name, static_cast<uint64_t>(v));
+  }
+  void reserved_bits(unsigned n) { add_bits(n); }
+  template <class T, size_t N>
+  void array(const char* name, const std::array<T, N>& v) {
+    pos_ += sizeof(T) * N;
+    json_.begin_array(name);
+    for (auto e : v) {
+      if constexpr (std::is_signed_v<T>) json_.number(nullptr, static_cast<int64_t>(e));
+      else json_.number(nullptr, static_cast<uint64_t>(e));
+    }
+    json_.end_array();
+  }
   void full_header(uint8_t version, uint32_t flags) {
     pos_ += 4;
     json_.number("version", uint64_t{version});
@@ -72,6 +93,16 @@ class InspectArchive {
   void rest(const char* name, const std::vector<uint8_t>& v) { hex(name, v); }
   void cstring(const char* name, const std::string& s) {
     pos_ += s.size() + 1;
+    json_.string(name, s);
+  }
+  void string_to_end(const char* name, const std::string& s, StringForm form) {
+    SizeArchive size;
+    size.string_to_end(name, s, form);
+    pos_ += size.size();
+    json_.string(name, s);
+  }
+  void pascal_fixed(const char* name, const std::string& s, size_t width) {
+    pos_ += width;
     json_.string(name, s);
   }
   template <class T, class F>
@@ -85,63 +116,87 @@ class InspectArchive {
       // Entries past the limit still advance the offset; they print into a scratch writer.
       JsonWriter scratch;
       InspectArchive entry_archive(show ? json_ : scratch, pos_);
+      entry_archive.bits_ = bits_;  // stz2 packs two 4-bit entries in a byte
       each(entry_archive, e);
       pos_ = entry_archive.pos_;
+      bits_ = entry_archive.bits_;
       if (show) json_.end_object();
     }
     json_.end_array();
   }
+  template <class T, class F>
+  void list_bits(const char* name, std::vector<T>& v, uint64_t count, uint64_t, F&& each) {
+    list(name, v, count, 0, each);
+  }
+  template <class... Slots>
+  void children(ChildOrder& order, Slots&... slots) {
+    inspect_children(&order, slots...);
+  }
   template <class... Slots>
   void children(Slots&... slots) {
-    json_.begin_array("children");
-    (inspect_slot(slots), ...);
-    json_.end_array();
+    inspect_children(nullptr, slots...);
   }
+  uint32_t context() const { return context_; }
+  void set_child_context(uint32_t v) { child_context_ = v; }
   void check_version(uint8_t, uint8_t) {}
   bool ok() const { return true; }
   void fail(Errc, const std::string&) {}
   uint64_t remaining() const { return 0; }
 
   template <class T>
-  void box(const T& b) {
+  void box(const T& b, uint32_t context = 0) {
     uint64_t start = pos_;
-    uint64_t size = box_size(b);
+    SizeArchive sizer;
+    sizer.box(b, context);
+    uint64_t size = sizer.size();
     json_.begin_object();
     json_.string("type", fourcc_string(box_type(b)));
     json_.number("offset", start);
     json_.number("size", size);
     pos_ += 8;
+    uint32_t saved_context = context_, saved_child = child_context_;
+    context_ = context;
+    child_context_ = 0;
     const_cast<T&>(b).describe(*this);
+    context_ = saved_context;
+    child_context_ = saved_child;
     json_.end_object();
     pos_ = start + size;
   }
 
  private:
   void hex(const char* name, const std::vector<uint8_t>& v);
-  template <class Slot>
-  void inspect_slot(Slot& slot) {
-    using S = std::remove_cvref_t<Slot>;
-    if constexpr (std::is_same_v<S, std::vector<RawBox>>) {
-      for (auto& raw : slot) {
-        json_.begin_object();
-        json_.string("type", fourcc_string(raw.type));
-        json_.number("offset", pos_);
-        json_.number("size", uint64_t{8 + raw.payload.size()});
-        json_.boolean("opaque", true);
-        json_.end_object();
-        pos_ += 8 + raw.payload.size();
-      }
-    } else if constexpr (IsVector<S>::value) {
-      for (auto& b : slot) box(b);
-    } else if constexpr (IsOptional<S>::value) {
-      if (slot) box(*slot);
+  void add_bits(unsigned n) {
+    bits_ += n;
+    pos_ += bits_ / 8;
+    bits_ %= 8;
+  }
+  template <class... Slots>
+  void inspect_children(const ChildOrder* order, Slots&... slots) {
+    json_.begin_array("children");
+    detail::visit_children(order, [this](auto& b) { inspect_child(b); }, slots...);
+    json_.end_array();
+  }
+  template <class B>
+  void inspect_child(const B& b) {
+    if constexpr (std::is_same_v<B, RawBox>) {
+      json_.begin_object();
+      json_.string("type", fourcc_string(b.type));
+      json_.number("offset", pos_);
+      json_.number("size", uint64_t{8 + b.payload.size()});
+      json_.boolean("opaque", true);
+      json_.end_object();
+      pos_ += 8 + b.payload.size();
     } else {
-      box(slot);
+      box(b, child_context_);
     }
   }
 
   JsonWriter& json_;
   uint64_t pos_ = 0;
+  uint32_t context_ = 0;
+  uint32_t child_context_ = 0;
+  unsigned bits_ = 0;
 };
 
 /// JSON object for `box` (header included) as if it started at file offset `offset`.

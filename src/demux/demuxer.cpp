@@ -170,17 +170,23 @@ Status Demuxer::Impl::load_tracks() {
     // media instant shown first (8.6.6).
     if (t.trak.edts && t.trak.edts->elst) {
       Timescale movie_ts = moov->mvhd.timescale ? moov->mvhd.timescale : 1;
-      int64_t shift = 0;
+      // Summed in 128 bits and bounded: the durations and media_time are any 64-bit values
+      // of the file, and the shift is later added to sample times of up to 2^62 ticks.
+      constexpr int128 kMaxShift = int128{1} << 61;
+      int128 shift = 0;
       for (const auto& e : t.trak.edts->elst->entries) {
         if (e.media_time == -1) {
-          shift += rescale(static_cast<int64_t>(std::min<uint64_t>(e.segment_duration, INT64_MAX / 2)), movie_ts,
-                           t.info.timescale);
+          shift += (static_cast<int128>(e.segment_duration) * t.info.timescale + movie_ts / 2) / movie_ts;
+          if (shift > kMaxShift) break;
           continue;
         }
         shift -= e.media_time;
         break;
       }
-      t.pts_shift = shift;
+      if (shift > kMaxShift || shift < -kMaxShift)
+        return make_error(Errc::malformed, "track " + std::to_string(t.info.track_id) +
+                                               ": edit list shifts the track by more than 2^61 ticks");
+      t.pts_shift = static_cast<int64_t>(shift);
     }
     t.info.start = t.pts_shift;
     if (options.annexb && t.info.video) CAMREC_RETURN_IF_ERROR(prepare_annexb(t));

@@ -13,6 +13,7 @@ using demux::SampleRef;
 namespace {
 
 constexpr uint32_t kNonSync = 0x00010000;  // sample_is_non_sync_sample (8.8.3.1)
+constexpr int64_t kMaxDecodeTime = int64_t{1} << 62;
 
 }  // namespace
 
@@ -69,8 +70,11 @@ Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
     for (size_t r = 0; r < traf.truns.size() && !cut; ++r) {
       const auto& trun = traf.truns[r];
       if (trun.flags & TrackRunBox::kDataOffsetPresent) {
-        int64_t pos = static_cast<int64_t>(base) + trun.data_offset;
+        // In 128 bits: the base (tfhd base_data_offset) is any 64-bit value of the file.
+        int128 pos = static_cast<int128>(base) + trun.data_offset;
         if (pos < 0) return make_error(Errc::malformed, "trun data offset points before the file");
+        if (pos > static_cast<int128>(UINT64_MAX))
+          return make_error(Errc::malformed, "trun data offset points past 2^64");
         data_pos = static_cast<uint64_t>(pos);
       }
       for (size_t i = 0; i < trun.entries.size(); ++i) {
@@ -97,6 +101,11 @@ Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
           cut = true;
           break;
         }
+        // Fragments without tfdt continue the previous one's time; bound it so the sum
+        // (and the edit list shift added later) stays inside int64.
+        if (time > kMaxDecodeTime)
+          return make_error(Errc::malformed, "moof at byte " + std::to_string(moof_offset) +
+                                                 ": decode time passes 2^62 ticks");
         samples.push_back(s);
         data_pos = *end;
         time += s.duration;

@@ -31,6 +31,7 @@ Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes) {
   json.begin_array();
   uint64_t pos = 0;
   const uint64_t size = source.size();
+  if (size < 8) return make_error(Errc::malformed, "not an MP4 file: " + std::to_string(size) + " bytes");
   while (pos + 8 <= size) {
     uint8_t head[16] = {};
     size_t n = static_cast<size_t>(std::min<uint64_t>(16, size - pos));
@@ -38,6 +39,11 @@ Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes) {
     io::ByteReader r(std::span<const uint8_t>(head, n), pos);
     uint64_t box_size = r.u32();
     uint32_t type = r.u32();
+    // Same rule as the demuxer: a file that does not start with a top-level box is not an
+    // MP4, and listing its bytes as one huge box of an unknown type helps nobody.
+    if (pos == 0 && type != fourcc("ftyp") && type != fourcc("styp") && type != fourcc("moov") &&
+        type != fourcc("free") && type != fourcc("skip") && type != fourcc("mdat") && type != fourcc("wide"))
+      return make_error(Errc::malformed, "not an MP4 file: first box is '" + box::fourcc_string(type) + "'");
     if (box_size == 1) box_size = r.u64();
     else if (box_size == 0) box_size = size - pos;
     bool torn = box_size < 8 || box_size > size - pos || r.failed();

@@ -10,7 +10,9 @@
 namespace camrec::demux {
 
 /// JSON array of the file's top-level boxes. A box that fails to parse is printed with an
-/// "error" member instead of its fields; a torn last box with "truncated": true.
+/// "error" member instead of its fields; a torn last box with "truncated": true. Errors:
+/// malformed when the file is shorter than a box header or does not start with a top-level
+/// box type (ftyp, styp, moov, free, skip, mdat, wide); io from the source.
 Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes = 256u << 20);
 
 /// Indents compact JSON text for people (two spaces per level).

@@ -22,10 +22,10 @@ Status TableCursor::init(const box::SampleTableBox& stbl, uint32_t track, uint64
     return bad("stsz lists " + std::to_string(stbl.stsz->entry_sizes.size()) + " sizes for " +
                std::to_string(table_samples_) + " samples");
   uint64_t timed = 0;
-  __int128 total_time = 0;
+  int128 total_time = 0;
   for (auto& e : stbl.stts.entries) {
     timed += e.sample_count;
-    total_time += static_cast<__int128>(e.sample_count) * e.sample_delta;
+    total_time += static_cast<int128>(e.sample_count) * e.sample_delta;
   }
   if (timed != table_samples_)
     return bad("stts covers " + std::to_string(timed) + " samples, stsz has " + std::to_string(table_samples_));
@@ -61,6 +61,15 @@ Status TableCursor::init(const box::SampleTableBox& stbl, uint32_t track, uint64
     if (chunk_offset(c) > file_size) return bad("chunk " + std::to_string(c + 1) + " starts past the end of the file");
 
   group_pcm_ = group_pcm_chunks;
+  // With one size for all samples stsz lists none, so a few bytes can declare 2^32 samples
+  // that next() and scan() would walk one by one: their bytes must fit in the file. (PCM
+  // grouped by chunk is walked a chunk at a time and is bounded by the chunk table.)
+  if (!group_pcm_ && stbl.stsz && stbl.stsz->sample_size != 0) {
+    auto bytes = checked_mul(table_samples_, stbl.stsz->sample_size);
+    if (!bytes || *bytes > file_size)
+      return bad(std::to_string(table_samples_) + " samples of " + std::to_string(stbl.stsz->sample_size) +
+                 " bytes do not fit in a file of " + std::to_string(file_size) + " bytes");
+  }
   sample_count_ = table_samples_;
   if (group_pcm_) {
     // Count the chunks that hold samples.

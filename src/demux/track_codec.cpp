@@ -53,8 +53,22 @@ void describe_track(DemuxTrack& track) {
     if (e.esds) {
       if (auto es = codec::parse_es_descriptor(e.esds->descriptor)) {
         info.decoder_config = es->decoder_config.decoder_specific_info;
-        if (es->decoder_config.object_type_indication == 0x40 && !info.decoder_config.empty())
+        if (es->decoder_config.object_type_indication == 0x40 && !info.decoder_config.empty()) {
           info.codec_string = "mp4a.40." + std::to_string(info.decoder_config[0] >> 3);
+          // The sample entry's channelcount and samplerate are template fields (MP4 writers
+          // put 2 channels there whatever the stream); the AudioSpecificConfig says what the
+          // decoder will output.
+          if (auto asc = codec::parse_audio_specific_config(info.decoder_config)) {
+            uint8_t cc = asc->channel_configuration;
+            if (cc >= 1 && cc <= 6) info.channels = cc;
+            else if (cc == 7) info.channels = 8;
+            // With implicit SBR signalling the output rate is not in the ASC: keep the entry's.
+            if (asc->sbr_present.has_value())
+              info.sample_rate = *asc->sbr_present && asc->extension_sampling_frequency
+                                     ? asc->extension_sampling_frequency
+                                     : asc->sampling_frequency;
+          }
+        }
       }
     } else if (e.dOps) {
       info.decoder_config = e.dOps->payload;

@@ -25,6 +25,13 @@ const char* codec_name(Codec codec) {
 
 namespace {
 
+/// True when `value` ticks of `from` are at most 2^60 ticks of `to` away from 0.
+bool time_fits(int64_t value, Timescale from, Timescale to) {
+  constexpr int128 kMaxTicks = int128{1} << 60;
+  int128 ticks = static_cast<int128>(value) * to / from;
+  return ticks >= -kMaxTicks && ticks <= kMaxTicks;
+}
+
 Status validate(const MuxerOptions& o) {
   if (o.fragment_duration_us < 0 || o.max_fragment_duration_us < 0 || o.fsync_interval_us < 0 ||
       o.max_header_wait_us < 0)
@@ -119,6 +126,12 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
                                              " is not in the file: it had no sample when the header was written");
 
   const Timescale ts = t.timescale();
+  // The muxer adds and subtracts a few packet times; bounding them to 2^60 track ticks
+  // (over 400 years at 90 kHz) keeps that arithmetic inside int64.
+  if (!time_fits(packet.pts, packet.timescale, ts) || !time_fits(packet.dts, packet.timescale, ts))
+    return make_error(Errc::invalid_argument, "packet time out of range: pts " + std::to_string(packet.pts) +
+                                                  ", dts " + std::to_string(packet.dts) + " in 1/" +
+                                                  std::to_string(packet.timescale) + " s");
   const int64_t pts = rescale(packet.pts, packet.timescale, ts);
   const int64_t dts = rescale(packet.dts, packet.timescale, ts);
 
@@ -150,6 +163,9 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       origin = packet.pts;
       origin_timescale = packet.timescale;
     }
+    // The origin came from another track's packet; in this track's ticks it may not fit.
+    if (!time_fits(origin, origin_timescale, ts))
+      return make_error(Errc::invalid_argument, "packet time too far from the file's first packet");
     int64_t start = pts - rescale(origin, origin_timescale, ts);
     if (start < 0) {
       // Media from before the file's first instant: nothing to show it against.
@@ -288,6 +304,13 @@ Status Muxer::Impl::flush_fragment(bool everything) {
   box::write_box(head, moof);
   const uint64_t moof_size = head.size();
   box::write_mdat_header(head, payload);
+  // The moof goes out typed 'free' and becomes a moof once the whole fragment is written.
+  // A copy of the file cut inside a moof (a crash, a copy of the growing file) would
+  // otherwise end on a torn moof, and ffmpeg refuses to open such a file at all (it parses
+  // every moof while opening a file that has no index); a torn 'free' box is skipped.
+  static constexpr uint8_t kMoofType[4] = {'m', 'o', 'o', 'f'};
+  static constexpr uint8_t kFreeType[4] = {'f', 'r', 'e', 'e'};
+  std::copy(kFreeType, kFreeType + 4, head.buffer().begin() + 4);
 
   std::vector<std::span<const uint8_t>> buffers;
   buffers.push_back(head.span());
@@ -298,6 +321,8 @@ Status Muxer::Impl::flush_fragment(bool everything) {
   }
   const uint64_t fragment_offset = sink->size();
   Status s = sink->append(buffers);
+  if (!s.is_ok()) return fail_output(s.with_context("writing fragment " + std::to_string(sequence_number)), fragment_offset);
+  s = sink->write_at(fragment_offset + 4, kMoofType);
   if (!s.is_ok()) return fail_output(s.with_context("writing fragment " + std::to_string(sequence_number)), fragment_offset);
 
   // The fragment is on its way to the disk: account for it.

@@ -29,7 +29,7 @@ int run_info(const InfoOptions& o) {
     auto source = io::FileSource::open(o.path);
     if (!source) return report_error("info", source.error());
     auto json = demux::inspect_file(**source);
-    if (!json) return report_error("info", json.error());
+    if (!json) return report_error("info", json.error().with_context(o.path));
     std::fputs(o.json ? (*json + "\n").c_str() : demux::pretty_json(*json).c_str(), stdout);
     return kExitOk;
   }

@@ -1,5 +1,8 @@
 // camrec remux IN OUT: an Annex B elementary stream (.h264/.h265) or an MP4/MOV file into
 // an MP4 written by camrec's muxer (regular, fragmented, or faststart).
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -8,6 +11,7 @@
 #include "camrec/muxer.h"
 #include "cli_common.h"
 #include "edit/copy.h"
+#include "io/sink.h"
 #include "mux/elementary_stream.h"
 #include "mux_options.h"
 
@@ -74,7 +78,9 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
   CAMREC_ASSIGN_OR_RETURN(uint32_t track, muxer.add_video_track(vt));
   mux::EsFrame frame;
   while (true) {
-    CAMREC_ASSIGN_OR_RETURN(bool more, reader->next(frame));
+    auto next = reader->next(frame);
+    if (!next) return next.error().with_context(o.input);
+    bool more = *next;
     if (!more) break;
     Packet p{frame.data, frame.pts, frame.dts, frame.timescale, frame.duration};
     CAMREC_RETURN_IF_ERROR(muxer.write(track, p).with_context("frame " + std::to_string(frames)));
@@ -103,6 +109,19 @@ int run_remux(const RemuxOptions& o) {
   if (!options) return report_error("remux", options.error());
   auto vc = elementary_codec(o);
   if (!vc) return report_error("remux", vc.error());
+  // A missing or unreadable input and bad timing options are reported before the output
+  // is created, so that they leave no empty output file behind.
+  if (::access(o.input.c_str(), R_OK) != 0)
+    return report_error("remux", io::errno_status(errno, "cannot open '" + o.input + "'"));
+  uint32_t fps_num = 0, fps_den = 0;
+  if (!o.fps.empty()) {
+    Status rate = parse_rate(o.fps, fps_num, fps_den);
+    if (!rate.is_ok()) return report_error("remux", rate);
+  }
+  if (!o.timestamps.empty()) {
+    auto timestamps = read_timestamps(o.timestamps);
+    if (!timestamps) return report_error("remux", timestamps.error());
+  }
   auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_error("remux", muxer.error());
   uint64_t frames = 0;

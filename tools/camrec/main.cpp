@@ -2,6 +2,7 @@
 // MP4 files. `camrec --help` lists the commands; exit codes are in cli_common.h.
 #include <csignal>
 #include <cstdio>
+#include <string>
 
 #include "cli_common.h"
 
@@ -39,10 +40,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "camrec 0.1.0");
   Runner run;
+  add_record_command(app, run);
   add_remux_command(app, run);
   add_info_command(app, run);
   add_extract_command(app, run);
   add_recover_command(app, run);
+  // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' &&
+      app.get_subcommands([&](CLI::App* sub) { return sub->check_name(first); }).empty()) {
+    std::fprintf(stderr, "camrec: unknown command '%s' (camrec --help lists them)\n", argv[1]);
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
