@@ -8,7 +8,7 @@ namespace camrec {
 
 /// 128-bit intermediate for exact products of 64-bit times and 32-bit scales (a GCC/Clang
 /// extension, named once here so -Wpedantic stays quiet).
-__extension__ typedef int128 int128;
+__extension__ typedef __int128 int128;
 
 /// Ticks per second of a clock or track (90000 for video, the sample rate for audio).
 using Timescale = uint32_t;
