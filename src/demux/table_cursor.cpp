@@ -1,6 +1,7 @@
 #include "demux/table_cursor.h"
 
 #include "box/fourcc.h"
+#include "camrec/time.h"
 #include "camrec/checked.h"
 
 namespace camrec::demux {
@@ -22,10 +23,10 @@ Status TableCursor::init(const box::SampleTableBox& stbl, uint32_t track, uint64
     return bad("stsz lists " + std::to_string(stbl.stsz->entry_sizes.size()) + " sizes for " +
                std::to_string(table_samples_) + " samples");
   uint64_t timed = 0;
-  int128 total_time = 0;
+  camrec::int128 total_time = 0;
   for (auto& e : stbl.stts.entries) {
     timed += e.sample_count;
-    total_time += static_cast<int128>(e.sample_count) * e.sample_delta;
+    total_time += static_cast<camrec::int128>(e.sample_count) * e.sample_delta;
   }
   if (timed != table_samples_)
     return bad("stts covers " + std::to_string(timed) + " samples, stsz has " + std::to_string(table_samples_));
