@@ -43,9 +43,9 @@ typedef enum {
   K_MP4_CODEC_ID_BUTT
 } k_mp4_codec_id_e;
 
-/* camrec extensions: audio codecs the K230 muxer lacks (values outside the K230 enum). */
-#define K_MP4_CODEC_ID_AAC ((k_mp4_codec_id_e)0x100)
-#define K_MP4_CODEC_ID_OPUS ((k_mp4_codec_id_e)0x101)
+/* camrec extensions: audio codecs the K230 muxer lacks (values past K_MP4_CODEC_ID_BUTT). */
+#define K_MP4_CODEC_ID_AAC ((k_mp4_codec_id_e)5)
+#define K_MP4_CODEC_ID_OPUS ((k_mp4_codec_id_e)6)
 
 typedef struct {
   char file_name[128];
