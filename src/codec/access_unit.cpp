@@ -29,16 +29,18 @@ Status parse_access_unit(VideoCodec codec, std::span<const uint8_t> annexb, Acce
   if (annexb.empty()) return make_error(Errc::malformed, "empty access unit");
   std::vector<NalView> nals;
   CAMREC_RETURN_IF_ERROR(split_annexb(annexb, nals).with_context("access unit"));
-  return parse_access_unit_nals(codec, nals, out);
+  return parse_access_unit_nals(codec, nals, out, &out.sample);
 }
 
-Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, AccessUnit& out) {
+Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, AccessUnit& out,
+                              std::vector<uint8_t>* sample) {
   out.clear();
   out.codec = codec;
   if (nals.empty()) return make_error(Errc::malformed, "empty access unit");
   const size_t header = codec == VideoCodec::h264 ? 1 : 2;
   bool have_slice = false;
-  out.sample.reserve(length_prefixed_size(nals));
+  const size_t sample_start = sample ? sample->size() : 0;
+  if (sample) sample->reserve(sample_start + length_prefixed_size(nals));
   for (size_t i = 0; i < nals.size(); ++i) {
     NalView nal = nals[i];
     if (nal.empty()) return nal_error(i, "0 bytes");
@@ -71,9 +73,12 @@ Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, A
       }
     }
     if (is_parameter_set(codec, nal)) out.parameter_sets.emplace_back(nal.begin(), nal.end());
-    if (!drop) append_length_prefixed(nal, out.sample);
+    if (!drop && sample) append_length_prefixed(nal, *sample);
   }
-  if (!have_slice) return make_error(Errc::malformed, "access unit has no slice NAL unit");
+  if (!have_slice) {
+    if (sample) sample->resize(sample_start);
+    return make_error(Errc::malformed, "access unit has no slice NAL unit");
+  }
   if (codec == VideoCodec::h264) {
     out.is_key = out.nal_unit_type == 5;
   } else {
@@ -87,7 +92,7 @@ AccessUnitParser::AccessUnitParser(VideoCodec codec) : codec_(codec) { sets_.cod
 
 void AccessUnitParser::reset() { *this = AccessUnitParser(codec_); }
 
-Status AccessUnitParser::parse(std::span<const uint8_t> annexb, AccessUnit& out) {
+Status AccessUnitParser::parse(std::span<const uint8_t> annexb, AccessUnit& out, std::vector<uint8_t>* sample) {
   if (annexb.empty()) {
     out.clear();
     return make_error(Errc::malformed, "empty access unit");
@@ -95,13 +100,13 @@ Status AccessUnitParser::parse(std::span<const uint8_t> annexb, AccessUnit& out)
   CAMREC_RETURN_IF_ERROR(split_annexb(annexb, scratch_).with_context("access unit"));
   std::vector<NalView> nals;
   nals.swap(scratch_);
-  Status st = parse_nals(nals, out);
+  Status st = parse_nals(nals, out, sample);
   nals.swap(scratch_);
   return st;
 }
 
-Status AccessUnitParser::parse_nals(std::span<const NalView> nals, AccessUnit& out) {
-  CAMREC_RETURN_IF_ERROR(parse_access_unit_nals(codec_, nals, out));
+Status AccessUnitParser::parse_nals(std::span<const NalView> nals, AccessUnit& out, std::vector<uint8_t>* sample) {
+  CAMREC_RETURN_IF_ERROR(parse_access_unit_nals(codec_, nals, out, sample));
   for (auto nal : nals) {
     if (!is_parameter_set(codec_, nal)) continue;
     if (codec_ == VideoCodec::h264) {

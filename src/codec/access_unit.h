@@ -59,8 +59,13 @@ struct AccessUnit {
 /// set forbidden_zero_bit, nuh_temporal_id_plus1 of 0, no slice NAL unit, slices of
 /// different NAL unit types. `out` is valid only when the call succeeds.
 Status parse_access_unit(VideoCodec codec, std::span<const uint8_t> annexb, AccessUnit& out);
-/// As above for an access unit already split into NAL units (e.g. by AccessUnitSplitter).
-Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, AccessUnit& out);
+/// As above for an access unit already split into NAL units (e.g. by AccessUnitSplitter);
+/// the length-prefixed sample is appended to `sample` (null: not built).
+Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, AccessUnit& out,
+                              std::vector<uint8_t>* sample);
+inline Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, AccessUnit& out) {
+  return parse_access_unit_nals(codec, nals, out, &out.sample);
+}
 
 /// Parses the access units of one stream in decoding order, keeping the parameter sets and
 /// the POC state between them. One per stream; not thread-safe.
@@ -73,9 +78,14 @@ class AccessUnitParser {
   /// parameter set and slice header parse errors; a key frame whose SPS or PPS has not been
   /// seen is malformed). Pictures before the first key frame are returned droppable with
   /// no order and are not parsed further.
-  Status parse(std::span<const uint8_t> annexb, AccessUnit& out);
+  Status parse(std::span<const uint8_t> annexb, AccessUnit& out) { return parse(annexb, out, &out.sample); }
+  /// As above, appending the sample to `sample` instead of out.sample (the muxer builds it
+  /// straight into its fragment buffer; null builds none). On error `sample` may have
+  /// grown: the caller cuts it back.
+  Status parse(std::span<const uint8_t> annexb, AccessUnit& out, std::vector<uint8_t>* sample);
   /// As above for an access unit already split into NAL units.
-  Status parse_nals(std::span<const NalView> nals, AccessUnit& out);
+  Status parse_nals(std::span<const NalView> nals, AccessUnit& out) { return parse_nals(nals, out, &out.sample); }
+  Status parse_nals(std::span<const NalView> nals, AccessUnit& out, std::vector<uint8_t>* sample);
 
   /// The stream's parameter sets after the last parsed access unit.
   const VideoParameterSets& parameter_sets() const { return sets_; }

@@ -278,6 +278,10 @@ Status H264ParameterSets::add_pps(NalView nal) {
   return Status::ok();
 }
 
+/// The slice header parse with at most `max_rbsp` bytes of the NAL unit unescaped.
+static Result<H264SliceHeader> parse_h264_slice_header_prefix(NalView nal, const H264ParameterSets& sets,
+                                                              size_t max_rbsp);
+
 Result<H264SliceHeader> parse_h264_slice_header(NalView nal, const H264ParameterSets& sets) {
   if (nal.empty()) return make_error(Errc::malformed, "empty H.264 slice NAL unit");
   if (nal[0] & 0x80) return make_error(Errc::malformed, "H.264 slice: forbidden_zero_bit is set");
@@ -286,9 +290,20 @@ Result<H264SliceHeader> parse_h264_slice_header(NalView nal, const H264Parameter
     return make_error(Errc::unsupported, "H.264 MVC/SVC slice extension (NAL type " + std::to_string(type) + ")");
   if (!h264_has_slice_header(type))
     return make_error(Errc::invalid_argument, "H.264 NAL type " + std::to_string(type) + " has no slice header");
-  // The header fits in a few hundred bytes even with long reordering and weight tables.
+  // The header fits in a few hundred bytes even with long reordering and weight tables;
+  // most fit in 64, so try that first and unescape more only when it is not enough.
+  if (nal.size() > 65) {
+    auto quick = parse_h264_slice_header_prefix(nal, sets, 64);
+    if (quick) return quick;
+  }
+  return parse_h264_slice_header_prefix(nal, sets, 1024);
+}
+
+static Result<H264SliceHeader> parse_h264_slice_header_prefix(NalView nal, const H264ParameterSets& sets,
+                                                              size_t max_rbsp) {
+  const uint8_t type = h264_nal_type(nal[0]);
   std::vector<uint8_t> rbsp;
-  ebsp_to_rbsp(nal.subspan(1), rbsp, 1024);
+  ebsp_to_rbsp(nal.subspan(1), rbsp, max_rbsp);
   BitReader br(rbsp);
   H264SliceHeader h;
   h.nal_unit_type = type;

@@ -238,6 +238,14 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
   const bool in_place = options.output.empty();
   const std::string target = in_place ? path : options.output;
   const std::string out = in_place ? temp_path_for(path) : options.output;
+  // A failed in-place repair must not leave its temporary file behind; after a successful
+  // one it has been renamed over the original and there is nothing left to remove.
+  struct TempFileGuard {
+    const std::string* path;
+    ~TempFileGuard() {
+      if (path) std::remove(path->c_str());
+    }
+  } temp_guard{in_place ? &out : nullptr};
   const HybridShape shape = hybrid_shape(top);
   bool has_moov = false;  // a moov at the top level
   for (const auto& b : top.boxes) has_moov |= b.type == fourcc("moov");

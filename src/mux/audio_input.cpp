@@ -22,16 +22,20 @@ class AudioInput : public TrackInput {
     timescale_ = c.timescale ? c.timescale : (c.codec == Codec::opus ? 48'000 : c.sample_rate);
   }
 
-  Result<InputSample> prepare(std::span<const uint8_t> packet) override {
+  Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) override {
     if (packet.size() > kMaxAudioPacket)
       return make_error(Errc::limit_exceeded, "audio packet of " + std::to_string(packet.size()) + " bytes");
+    Result<Prepared> p = make_error(Errc::invalid_argument, "not an audio codec");
     switch (config_.codec) {
       case Codec::g711_alaw:
-      case Codec::g711_ulaw: return prepare_g711(packet);
-      case Codec::aac: return prepare_aac(packet);
-      case Codec::opus: return prepare_opus(packet);
-      default: return make_error(Errc::invalid_argument, "not an audio codec");
+      case Codec::g711_ulaw: p = prepare_g711(packet); break;
+      case Codec::aac: p = prepare_aac(packet); break;
+      case Codec::opus: p = prepare_opus(packet); break;
+      default: break;
     }
+    if (!p) return p.error();
+    out.insert(out.end(), p->data.begin(), p->data.end());
+    return InputSample{p->data.size(), true, false, p->duration};
   }
 
   bool configured() const override { return config_.codec != Codec::aac || !asc_.empty(); }
@@ -105,21 +109,27 @@ class AudioInput : public TrackInput {
   }
 
  private:
-  Result<InputSample> prepare_g711(std::span<const uint8_t> packet) {
+  /// A packet's sample bytes (a view into the packet) and duration.
+  struct Prepared {
+    std::span<const uint8_t> data;
+    uint32_t duration = 0;
+  };
+
+  Result<Prepared> prepare_g711(std::span<const uint8_t> packet) {
     // One byte per sample and channel: the duration is in the packet's size.
     if (packet.size() % config_.channels != 0)
       return make_error(Errc::invalid_argument, "G.711 packet of " + std::to_string(packet.size()) +
                                                     " bytes is not a whole number of " +
                                                     std::to_string(config_.channels) + "-channel samples");
-    InputSample s;
+    Prepared s;
     s.data = packet;
     s.duration = static_cast<uint32_t>(rescale(static_cast<int64_t>(packet.size() / config_.channels),
                                                config_.sample_rate, timescale_));
     return s;
   }
 
-  Result<InputSample> prepare_aac(std::span<const uint8_t> packet) {
-    InputSample s;
+  Result<Prepared> prepare_aac(std::span<const uint8_t> packet) {
+    Prepared s;
     s.data = packet;
     if (packet.size() >= 2 && packet[0] == 0xFF && (packet[1] & 0xF6) == 0xF0) {  // ADTS syncword, layer 0
       CAMREC_ASSIGN_OR_RETURN(auto adts, codec::parse_adts_header(packet));
@@ -146,9 +156,9 @@ class AudioInput : public TrackInput {
     return s;
   }
 
-  Result<InputSample> prepare_opus(std::span<const uint8_t> packet) {
+  Result<Prepared> prepare_opus(std::span<const uint8_t> packet) {
     CAMREC_ASSIGN_OR_RETURN(uint32_t samples48k, codec::opus_packet_samples(packet));
-    InputSample s;
+    Prepared s;
     s.data = packet;
     s.duration = static_cast<uint32_t>(rescale(samples48k, 48'000, timescale_));
     return s;

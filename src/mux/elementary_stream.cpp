@@ -107,6 +107,7 @@ Result<bool> ElementaryStreamReader::next(EsFrame& out) {
     if (!held_.empty() && held_.front().ordered) {
       Held& h = held_.front();
       out = std::move(h.frame);
+      out.data = out.storage;
       uint64_t i = h.decode_index;
       out.dts = i >= reorder_depth_ ? timestamp_at(i - reorder_depth_)
                                     : timestamp_at(0) - static_cast<int64_t>(reorder_depth_ - i) *
@@ -128,7 +129,8 @@ Result<bool> ElementaryStreamReader::next(EsFrame& out) {
       continue;
     }
     if (!au->has_vcl) continue;  // trailing parameter sets or SEI at the end of the stream
-    Status s = parser_.parse_nals(au->nals, au_);
+    // Only the picture order is needed here: the muxer builds the sample itself.
+    Status s = parser_.parse_nals(au->nals, au_, nullptr);
     if (!s.is_ok()) return s.with_context("access unit at byte " + std::to_string(au->stream_offset));
     if (au_.droppable || !au_.order) {
       ++dropped_;
@@ -156,8 +158,20 @@ Result<bool> ElementaryStreamReader::next(EsFrame& out) {
         frame_ticks_ = den;
       }
     }
+    if (reorder_depth_ == 0 && held_.empty() && !au_.order->resets_order) {
+      // Presentation order is decode order: hand out the reader's own bytes, no copy.
+      out.data = au->bytes;
+      out.key = au_.is_key;
+      out.timescale = timescale_;
+      out.duration = frame_ticks_;
+      out.pts = out.dts = timestamp_at(presented_++);
+      ++decoded_;
+      ++emitted_;
+      return true;
+    }
     Held h;
-    h.frame.data.assign(au->bytes.begin(), au->bytes.end());
+    h.frame.storage.assign(au->bytes.begin(), au->bytes.end());
+    h.frame.data = h.frame.storage;
     h.frame.key = au_.is_key;
     h.frame.timescale = timescale_;
     h.frame.duration = frame_ticks_;

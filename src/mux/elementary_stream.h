@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,10 @@ struct EsTiming {
 
 /// One frame of the stream.
 struct EsFrame {
-  std::vector<uint8_t> data;  ///< The access unit, Annex B.
+  /// The access unit, Annex B: a view into `storage` or into the reader's buffer, valid
+  /// until the next call to next().
+  std::span<const uint8_t> data;
+  std::vector<uint8_t> storage;
   int64_t pts = 0;
   int64_t dts = 0;
   Timescale timescale = 1;    ///< Of pts and dts.

@@ -32,6 +32,16 @@ bool time_fits(int64_t value, Timescale from, Timescale to) {
   return ticks >= -kMaxTicks && ticks <= kMaxTicks;
 }
 
+/// A file camrec writes must open in camrec: the demuxer refuses more tracks than its
+/// default DemuxOptions::max_tracks (64).
+constexpr size_t kMaxTracks = 64;
+
+Status check_track_count(size_t tracks) {
+  if (tracks >= kMaxTracks)
+    return make_error(Errc::limit_exceeded, "a file holds at most " + std::to_string(kMaxTracks) + " tracks");
+  return Status::ok();
+}
+
 Status validate(const MuxerOptions& o) {
   if (o.fragment_duration_us < 0 || o.max_fragment_duration_us < 0 || o.fsync_interval_us < 0 ||
       o.max_header_wait_us < 0)
@@ -71,6 +81,7 @@ Result<std::unique_ptr<Muxer>> Muxer::create_file(const std::string& path, Muxer
 Result<uint32_t> Muxer::add_video_track(const VideoTrackConfig& config) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->closed) return make_error(Errc::wrong_state, "add_video_track after close");
+  CAMREC_RETURN_IF_ERROR(check_track_count(impl_->tracks.size()));
   if (impl_->header_written || impl_->origin_set)
     return make_error(Errc::wrong_state, "tracks must be added before the first sample is written");
   CAMREC_ASSIGN_OR_RETURN(auto input, mux::make_video_input(config));
@@ -84,6 +95,7 @@ Result<uint32_t> Muxer::add_video_track(const VideoTrackConfig& config) {
 Result<uint32_t> Muxer::add_audio_track(const AudioTrackConfig& config) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->closed) return make_error(Errc::wrong_state, "add_audio_track after close");
+  CAMREC_RETURN_IF_ERROR(check_track_count(impl_->tracks.size()));
   if (impl_->header_written || impl_->origin_set)
     return make_error(Errc::wrong_state, "tracks must be added before the first sample is written");
   CAMREC_ASSIGN_OR_RETURN(auto input, mux::make_audio_input(config));
@@ -149,26 +161,41 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       return make_error(Errc::invalid_argument, "gap of more than 2^32 ticks between two packets");
   }
 
-  CAMREC_ASSIGN_OR_RETURN(mux::InputSample sample, t.input->prepare(packet.data));
+  // The input appends the sample to the fragment buffer directly (no extra copy); every
+  // way out below that does not keep the sample cuts those bytes off again.
+  const size_t before = t.data.size();
+  auto prepared = t.input->prepare(packet.data, t.data);
+  if (!prepared) {
+    t.data.resize(before);
+    return prepared.error();
+  }
+  const mux::InputSample sample = *prepared;
+  auto discard = [&t, &sample] { t.data.resize(t.data.size() - sample.size); };
   if (sample.drop) {
+    discard();
     ++stats.samples_dropped;
     return Status::ok();
   }
   if (!t.started) {
-    if (t.is_video() && !sample.sync)
+    if (t.is_video() && !sample.sync) {
+      discard();
       return make_error(Errc::invalid_argument, "the first video packet of track " +
                                                     std::to_string(track_index) + " is not a key frame");
+    }
     if (!origin_set) {
       origin_set = true;
       origin = packet.pts;
       origin_timescale = packet.timescale;
     }
     // The origin came from another track's packet; in this track's ticks it may not fit.
-    if (!time_fits(origin, origin_timescale, ts))
+    if (!time_fits(origin, origin_timescale, ts)) {
+      discard();
       return make_error(Errc::invalid_argument, "packet time too far from the file's first packet");
+    }
     int64_t start = pts - rescale(origin, origin_timescale, ts);
     if (start < 0) {
       // Media from before the file's first instant: nothing to show it against.
+      discard();
       ++stats.samples_dropped;
       return Status::ok();
     }
@@ -180,14 +207,22 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
 
   const int64_t decode_time = dts - t.first_dts + t.decode_base;
   const int64_t offset = (pts - dts) - (t.first_pts - t.first_dts);
-  if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max())
+  if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max()) {
+    discard();
     return make_error(Errc::invalid_argument, "pts - dts does not fit a composition offset");
+  }
   if (!t.pending.empty() && t.pending.back().duration == 0) {
     t.pending.back().duration = static_cast<uint32_t>(decode_time - t.last_decode_time);
     t.last_duration = t.pending.back().duration;
   }
   if (!t.pending.empty() || t.samples_written > 0) {
-    if (should_cut(t, sample.sync, decode_time)) CAMREC_RETURN_IF_ERROR(flush_fragment(false));
+    if (should_cut(t, sample.sync, decode_time)) {
+      Status flushed = flush_fragment(false);
+      if (!flushed.is_ok()) {
+        discard();
+        return flushed;
+      }
+    }
   }
 
   uint32_t duration = sample.duration;
@@ -197,8 +232,7 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     t.duration_hint = duration;
   }
   if (duration) t.last_duration = duration;
-  t.data.insert(t.data.end(), sample.data.begin(), sample.data.end());
-  t.pending.push_back({static_cast<uint32_t>(sample.data.size()), duration, decode_time,
+  t.pending.push_back({static_cast<uint32_t>(sample.size), duration, decode_time,
                        static_cast<int32_t>(offset), sample.sync});
   t.last_decode_time = decode_time;
   return Status::ok();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "box/sample_table_boxes.h"
 #include "camrec/muxer.h"
@@ -13,7 +14,7 @@ namespace camrec::mux {
 
 /// One packet converted to an MP4 sample.
 struct InputSample {
-  std::span<const uint8_t> data;  ///< Sample bytes; valid until the next prepare().
+  size_t size = 0;                ///< Bytes prepare() appended to its output buffer.
   bool sync = true;               ///< A random access point (key frame).
   bool drop = false;              ///< Not to be written (e.g. RASL after a starting CRA).
   uint32_t duration = 0;          ///< In the track timescale when the packet tells it; else 0.
@@ -22,8 +23,9 @@ struct InputSample {
 class TrackInput {
  public:
   virtual ~TrackInput() = default;
-  /// Converts one packet. Errors leave the input's state unchanged.
-  virtual Result<InputSample> prepare(std::span<const uint8_t> packet) = 0;
+  /// Converts one packet, appending the sample's bytes to `out`. On error `out` may have
+  /// grown (the caller cuts it back); the input's stream state is unchanged.
+  virtual Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) = 0;
   /// True once the sample description is known (video: after the first parameter sets).
   virtual bool configured() const = 0;
   /// Adds the sample description(s) to `stsd`; only when configured().

@@ -19,15 +19,16 @@ class VideoInput : public TrackInput {
     timescale_ = c.timescale ? c.timescale : 90'000;
   }
 
-  Result<InputSample> prepare(std::span<const uint8_t> packet) override {
+  Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) override {
     if (packet.size() > kMaxAccessUnit)
       return make_error(Errc::limit_exceeded, "access unit of " + std::to_string(packet.size()) + " bytes");
-    CAMREC_RETURN_IF_ERROR(parser_.parse(packet, au_));
+    const size_t before = out.size();
+    CAMREC_RETURN_IF_ERROR(parser_.parse(packet, au_, &out));
     InputSample s;
+    s.size = out.size() - before;
     if (!parser_.seen_key_frame()) {
       // Before the first key frame: the muxer refuses it as a first packet.
       s.sync = false;
-      s.data = au_.sample;
       return s;
     }
     if (au_.droppable) {
@@ -45,7 +46,6 @@ class VideoInput : public TrackInput {
       return make_error(Errc::unsupported, "the stream's parameter sets changed mid-stream; start a new file");
     }
     s.sync = au_.is_key;
-    s.data = au_.sample;
     return s;
   }
 

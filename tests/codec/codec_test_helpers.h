@@ -2,6 +2,8 @@
 // fixtures once per test binary, reading files and finding boxes in MP4 files.
 #pragma once
 
+#include "testing/test_util.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -110,9 +112,9 @@ class Fixtures {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = made_.find(name);
     if (it != made_.end()) return it->second;
-    std::string path = dir_.file(name);
-    auto r = run_command("ffmpeg -nostdin -y -v error " + ffmpeg_args + " '" + path + "'");
-    made_[name] = r.exit_code == 0 ? path : std::string();
+    // Shared by every test process of the build (see testing::cached_ffmpeg).
+    auto dot = name.rfind('.');
+    made_[name] = camrec::testing::cached_ffmpeg(ffmpeg_args, dot == std::string::npos ? "" : name.substr(dot));
     return made_[name];
   }
   /// The shared directory, for derived files.

@@ -175,7 +175,7 @@ TEST_P(CrashMatrix, KillInsideEachStepOfTheClose) {
 INSTANTIATE_TEST_SUITE_P(Layouts, CrashMatrix,
                          ::testing::Values(Mode{"regular", {}}, Mode{"fragmented", {"--fmp4"}},
                                            Mode{"faststart", {"--faststart"}}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& p) { return std::string(p.param.name); });
 
 }  // namespace
 }  // namespace camrec

@@ -110,12 +110,35 @@ int ffprobe_packet_count(const std::string& path, const std::string& type) {
   }
 }
 
+std::string cached_ffmpeg(const std::string& args, const std::string& ext) {
+  std::filesystem::path dir = std::filesystem::path(CAMREC_BINARY_DIR) / "test-fixture-cache";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  char name[32];
+  std::snprintf(name, sizeof name, "%016zx", std::hash<std::string>{}(args));
+  std::string path = (dir / (std::string(name) + ext)).string();
+  if (std::filesystem::exists(path)) return path;
+  // Made under a private name and renamed: a process that finds the file finds it whole.
+  std::string tmp = path + ".tmp" + std::to_string(::getpid()) + ext;
+  auto r = run_command("ffmpeg -nostdin -y -v error " + args + " " + shell_quote(tmp));
+  if (r.exit_code != 0) {
+    std::filesystem::remove(tmp, ec);
+    return "";
+  }
+  std::filesystem::rename(tmp, path, ec);
+  return ec ? "" : path;
+}
+
 bool make_stream(const std::string& out_path, const std::string& size, int frames, int fps,
                  const std::string& codec_args) {
-  auto r = run_command("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + size + ":rate=" +
-                       std::to_string(fps) + " -frames:v " + std::to_string(frames) + " -pix_fmt yuv420p " +
-                       codec_args + " " + shell_quote(out_path));
-  return r.exit_code == 0;
+  std::string ext = std::filesystem::path(out_path).extension().string();
+  std::string cached = cached_ffmpeg("-f lavfi -i testsrc2=size=" + size + ":rate=" + std::to_string(fps) +
+                                         " -frames:v " + std::to_string(frames) + " -pix_fmt yuv420p " + codec_args,
+                                     ext);
+  if (cached.empty()) return false;
+  std::error_code ec;
+  std::filesystem::copy_file(cached, out_path, std::filesystem::copy_options::overwrite_existing, ec);
+  return !ec;
 }
 
 }  // namespace camrec::testing

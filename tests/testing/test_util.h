@@ -59,6 +59,12 @@ std::string ffprobe_stream_value(const std::string& path, const std::string& typ
 /// Number of packets ffprobe counts in the stream `type` ("v" or "a").
 int ffprobe_packet_count(const std::string& path, const std::string& type);
 
+/// Runs `ffmpeg -nostdin -y -v error ARGS OUT` once per build tree and returns OUT, a file
+/// in a cache under the build directory named after a hash of ARGS (with extension `ext`,
+/// which also tells ffmpeg the format). Test processes share it, so the many test
+/// processes CTest starts do not encode the same clip again. Empty on failure.
+std::string cached_ffmpeg(const std::string& args, const std::string& ext);
+
 /// Makes an H.264/H.265 elementary stream with ffmpeg's testsrc2 and libx264/libx265.
 /// `codec_args` e.g. "-c:v libx264 -profile:v main -g 30 -bf 0". Returns false on failure.
 bool make_stream(const std::string& out_path, const std::string& size, int frames, int fps,
