@@ -30,8 +30,8 @@ struct TrackInfo {
   uint32_t sample_rate = 0;   ///< Audio: from the sample entry.
   uint32_t channels = 0;
   uint32_t description_count = 0;  ///< Sample descriptions (stsd entries).
-  /// Presentation start (edit list) in the track timescale: the first sample is shown at
-  /// this time of the movie.
+  /// Presentation start in the track timescale: the empty edits of the edit list, i.e. how
+  /// long after the movie's start the track begins (0 for most tracks).
   int64_t start = 0;
   /// Duration in the track timescale (sum of the sample durations found).
   uint64_t duration = 0;

@@ -180,6 +180,9 @@ Status Demuxer::Impl::load_tracks() {
           if (shift > kMaxShift) break;
           continue;
         }
+        // The empty edits delay the track; media_time only says which media instant is
+        // shown first (B-frames' first composition offset, AAC priming).
+        if (shift <= kMaxShift) t.info.start = static_cast<int64_t>(shift);
         shift -= e.media_time;
         break;
       }
@@ -188,7 +191,6 @@ Status Demuxer::Impl::load_tracks() {
                                                ": edit list shifts the track by more than 2^61 ticks");
       t.pts_shift = static_cast<int64_t>(shift);
     }
-    t.info.start = t.pts_shift;
     if (options.annexb && t.info.video) CAMREC_RETURN_IF_ERROR(prepare_annexb(t));
   }
   for (auto& t : tracks) infos.push_back(t.info);

@@ -74,6 +74,14 @@ box::MovieBox make_init_moov(const std::vector<Track*>& tracks) {
   mvex.mehd = box::MovieExtendsHeaderBox{1, 0, 0};
   for (auto* t : tracks) {
     moov.traks.push_back(make_trak(*t));
+    if (t->started && t->presentation_delay() > 0) {
+      // B-frames: show the media from its first frame's presentation on. A zero duration
+      // means "the whole track" in a fragmented file (14496-12 8.6.6.1).
+      box::EditListBox elst;
+      elst.entries.push_back({0, t->presentation_delay(), 1, 0});
+      moov.traks.back().edts = box::EditBox{};
+      moov.traks.back().edts->elst = std::move(elst);
+    }
     box::TrackExtendsBox trex;
     trex.track_ID = t->track_id;
     trex.default_sample_description_index = 1;
@@ -113,11 +121,13 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
     uint64_t length = movie_duration(*t, media_duration);
     trak.tkhd.duration = start + length;
     trak.tkhd.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
-    if (start > 0) {
-      // The track starts after the file's origin: an empty edit keeps it in sync (8.6.6).
+    const int64_t delay = t->presentation_delay();
+    if (start > 0 || delay > 0) {
+      // A track that starts after the file's origin gets an empty edit first; B-frames get
+      // media_time = the first frame's composition offset (8.6.6).
       box::EditListBox elst;
-      elst.entries.push_back({start, -1, 1, 0});
-      elst.entries.push_back({length, 0, 1, 0});
+      if (start > 0) elst.entries.push_back({start, -1, 1, 0});
+      elst.entries.push_back({length, delay, 1, 0});
       elst.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
       trak.edts = box::EditBox{};
       trak.edts->elst = std::move(elst);

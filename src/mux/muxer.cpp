@@ -206,7 +206,7 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
   }
 
   const int64_t decode_time = dts - t.first_dts + t.decode_base;
-  const int64_t offset = (pts - dts) - (t.first_pts - t.first_dts);
+  const int64_t offset = (pts - dts) - t.offset_bias();
   if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max()) {
     discard();
     return make_error(Errc::invalid_argument, "pts - dts does not fit a composition offset");

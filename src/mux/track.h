@@ -1,6 +1,7 @@
 // State of one track inside the muxer: timing, the open fragment's samples, the index.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,8 +28,10 @@ struct Track {
   bool in_header = false;  ///< Declared in the file's init moov.
 
   // Timing: decode_time = dts - first_dts + decode_base, all in the track timescale;
-  // composition offsets are relative to the first sample's, so the first sample is
-  // presented at decode_base (its start relative to the file's origin).
+  // composition offset = pts - dts (non-negative for any real stream), and the edit list
+  // skips the first sample's offset (presentation_delay()), so the first frame is shown at
+  // decode_base (its start relative to the file's origin), the way every player expects
+  // B-frames (ffmpeg, GStreamer and browsers agree on ctts v0 + elst).
   bool started = false;
   int64_t first_pts = 0;
   int64_t first_dts = 0;
@@ -46,6 +49,11 @@ struct Track {
   uint64_t samples_written = 0;
 
   bool is_video() const { return input->is_video(); }
+  /// Composition offset of the first sample: what the edit list's media_time skips.
+  int64_t presentation_delay() const { return std::max<int64_t>(0, first_pts - first_dts); }
+  /// Subtracted from every pts - dts so no offset goes negative when the first sample's is
+  /// (inputs with dts > pts, which only files with negative offsets produce).
+  int64_t offset_bias() const { return std::min<int64_t>(0, first_pts - first_dts); }
   Timescale timescale() const { return input->timescale(); }
   /// Decode time of the first pending sample.
   int64_t pending_start() const { return pending.empty() ? last_decode_time : pending.front().decode_time; }

@@ -311,7 +311,7 @@ TEST(CliSuccess, InfoJsonOfAFileWithAudio) {
   EXPECT_EQ(j["tracks.1.channels"], std::to_string(streams[1].channels));
   EXPECT_EQ(j["tracks.1.samples"], std::to_string(testing::ffprobe_packet_count(in.av, "a")));
   // ffmpeg trims the AAC encoder's priming samples with an edit list.
-  EXPECT_EQ(j["tracks.1.start"], "-1024");
+  EXPECT_EQ(j["tracks.1.start"], "0") << "AAC priming is not a delay of the track";
 }
 
 TEST(CliSuccess, InfoBoxes) {

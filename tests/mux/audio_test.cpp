@@ -4,6 +4,8 @@
 // `camrec extract` byte for byte.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -81,6 +83,7 @@ AudioInput make_audio(const std::string& codec, const testing::TempDir& dir) {
     in.config.channels = head->channel_count;
     in.config.codec_config = codec::serialize_opus_head(*head);
     DemuxedSample s;
+    std::optional<int64_t> first_dts;
     while (true) {
       auto more = (*demuxer)->next(s);
       EXPECT_TRUE(more.has_value());
@@ -88,8 +91,10 @@ AudioInput make_audio(const std::string& codec, const testing::TempDir& dir) {
       TimedPacket p;
       p.track = 1;
       p.data = s.data;
-      // The packets in decode time from 0: the muxer's timeline starts at the first packet.
-      p.pts = p.dts = s.dts - t.start;
+      // The packets in decode time from 0 (the demuxer applies the pre-skip edit, so the
+      // first packet reads as -312): the muxer's timeline starts at the first packet.
+      if (!first_dts) first_dts = s.dts;
+      p.pts = p.dts = s.dts - *first_dts;
       p.timescale = t.timescale;
       p.key = true;
       in.packets.push_back(std::move(p));
