@@ -32,7 +32,10 @@ int main(int argc, char** argv) {
     ++frame_count;
   }
   if (auto s = mp4_muxer.Stop(); !s.is_ok()) return fail("Stop", s);
+  // Stop also writes the frames the encoder still held: report what the file has.
+  const auto stats = mp4_muxer.stats();
   if (auto s = mp4_muxer.Destroy(); !s.is_ok()) return fail("Destroy", s);
-  std::printf("mp4_muxer_test stop: %d frames in %s\n", frame_count, file_name);
+  std::printf("mp4_muxer_test stop: %d frames processed, %llu in %s\n", frame_count,
+              static_cast<unsigned long long>(stats.frames_written), file_name);
   return 0;
 }

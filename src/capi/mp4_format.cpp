@@ -122,6 +122,9 @@ int kd_mp4_create(KD_HANDLE* mp4_handle, k_mp4_config_s* cfg) {
     options.annexb = true;
     auto demuxer = camrec::Demuxer::open(name, options);
     if (!demuxer) return fail(demuxer.error());
+    // Fragmented files tell their durations only fragment by fragment: read the index now
+    // so kd_mp4_get_file_info can answer (K230 does the same at create).
+    if (Status scanned = (*demuxer)->scan(); !scanned.is_ok()) return fail(scanned);
     mp4->muxer = false;
     mp4->demux = std::move(*demuxer);
   } else {

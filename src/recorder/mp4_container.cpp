@@ -31,8 +31,13 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
   rc.paced = cfg.paced;
   MuxerOptions mo;
   mo.layout = cfg.fmp4_flag ? Layout::fragmented : Layout::regular;
-  CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(cfg.file_name, mo));
-  CAMREC_ASSIGN_OR_RETURN(recorder_, Recorder::create(rc, std::move(muxer)));
+  // The file is created only once the sensor and encoders took the config: a bad size or
+  // source must not truncate what is already there.
+  auto make_writer = [&]() -> Result<std::unique_ptr<MediaWriter>> {
+    CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(cfg.file_name, mo));
+    return std::unique_ptr<MediaWriter>(std::move(muxer));
+  };
+  CAMREC_ASSIGN_OR_RETURN(recorder_, Recorder::create(rc, make_writer));
   return Status::ok();
 }
 

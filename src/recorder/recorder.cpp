@@ -1,6 +1,7 @@
 #include "recorder/recorder.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "codec/opus.h"
 
@@ -27,17 +28,23 @@ Recorder::~Recorder() { (void)stop(); }
 
 Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config, std::unique_ptr<MediaWriter> writer) {
   if (!writer) return make_error(Errc::invalid_argument, "recorder: no writer");
+  auto shared = std::make_shared<std::unique_ptr<MediaWriter>>(std::move(writer));
+  return create(config, [shared]() -> Result<std::unique_ptr<MediaWriter>> { return std::move(*shared); });
+}
+
+Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config, const WriterFactory& make_writer) {
+  if (!make_writer) return make_error(Errc::invalid_argument, "recorder: no writer");
   if (config.fps_num == 0 || config.fps_den == 0) return make_error(Errc::invalid_argument, "recorder: frame rate 0");
   if (config.video_codec != Codec::h264 && config.video_codec != Codec::h265)
     return make_error(Errc::invalid_argument, "recorder: video codec must be h264 or h265");
   std::unique_ptr<Recorder> r(new Recorder(config));
-  CAMREC_RETURN_IF_ERROR(r->build(std::move(writer)));
+  CAMREC_RETURN_IF_ERROR(r->build(make_writer));
   return r;
 }
 
-Status Recorder::build(std::unique_ptr<MediaWriter> writer) {
-  writer_ = std::move(writer);
+Status Recorder::build(const WriterFactory& make_writer) {
   clock_ = config_.clock ? config_.clock : &media::steady_clock();
+  frame_us_ = media::frame_offset_us(1, config_.fps_num, config_.fps_den);
   // One origin for the test pattern's flashes and the tone's beeps: the A/V sync marks.
   if (config_.marks.origin_us < 0) config_.marks.origin_us = clock_->now_us();
 
@@ -50,9 +57,13 @@ Status Recorder::build(std::unique_ptr<MediaWriter> writer) {
   sc.source_options.fps_den = config_.fps_den;
   sc.source_options.paced = config_.paced;
   sc.source_options.beeps = config_.marks;
-  sc.source_options.max_frames = config_.max_frames;
+  // An unpaced source loses nothing, so its frame limit is the file's. A paced one may drop
+  // frames on the way to the encoder: then only the frames written count (process()).
+  sc.source_options.max_frames = config_.paced ? 0 : config_.max_frames;
   sc.clock = clock_;
-  CAMREC_ASSIGN_OR_RETURN(sensor_, media::Sensor::create(sc));
+  auto sensor = media::Sensor::create(sc);
+  if (!sensor) return sensor.error().with_context("video source '" + config_.source + "'");
+  sensor_ = std::move(*sensor);
   CAMREC_RETURN_IF_ERROR(sensor_->set_framesize(config_.width, config_.height, 0));
   CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(media::Sensor::YUV420SP, 0));
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
@@ -68,10 +79,6 @@ Status Recorder::build(std::unique_ptr<MediaWriter> writer) {
   attr.preset = config_.preset;
   CAMREC_RETURN_IF_ERROR(encoder_->Create(chn, attr));
 
-  VideoTrackConfig vt;
-  vt.codec = config_.video_codec;
-  CAMREC_ASSIGN_OR_RETURN(video_track_, writer_->add_video_track(vt));
-
   if (config_.audio) {
     media::AudioOptions ao;
     ao.sample_rate = config_.audio_rate;
@@ -80,12 +87,23 @@ Status Recorder::build(std::unique_ptr<MediaWriter> writer) {
     ao.frames_per_chunk = config_.audio_rate == 8000 ? 320 : config_.audio_rate / 50;
     ao.paced = config_.paced;
     ao.beeps = config_.marks;
-    CAMREC_ASSIGN_OR_RETURN(audio_source_, media::open_audio_source(config_.audio_source, ao, *clock_));
+    auto source = media::open_audio_source(config_.audio_source, ao, *clock_);
+    if (!source) return source.error().with_context("audio source '" + config_.audio_source + "'");
+    audio_source_ = std::move(*source);
     media::AudioEncoderConfig ec;
     ec.codec = *config_.audio;
     ec.sample_rate = audio_source_->format().sample_rate;
     ec.channels = audio_source_->format().channels;
     CAMREC_ASSIGN_OR_RETURN(audio_encoder_, media::make_audio_encoder(ec));
+  }
+
+  // Only now that everything accepted the config: a refused one leaves the output alone.
+  CAMREC_ASSIGN_OR_RETURN(writer_, make_writer());
+  if (!writer_) return make_error(Errc::invalid_argument, "recorder: no writer");
+  VideoTrackConfig vt;
+  vt.codec = config_.video_codec;
+  CAMREC_ASSIGN_OR_RETURN(video_track_, writer_->add_video_track(vt));
+  if (audio_encoder_) {
     CAMREC_ASSIGN_OR_RETURN(audio_track_, writer_->add_audio_track(audio_track_config(*audio_encoder_)));
   }
   return Status::ok();
@@ -110,59 +128,76 @@ Status Recorder::start() {
   return sensor_->run();
 }
 
-void Recorder::audio_loop() {
-  std::vector<media::AudioPacket> packets;
-  while (!audio_stop_) {
-    auto chunk = audio_source_->read();
-    if (!chunk) {
-      if (chunk.error().code() != Errc::end_of_stream) {
-        std::lock_guard lock(mutex_);
-        audio_error_ = chunk.error();
-      }
-      break;
-    }
-    packets.clear();
-    Status s = audio_encoder_->encode(*chunk, packets);
-    if (s.is_ok()) s = write_audio_packets(packets);
-    if (!s.is_ok()) {
-      std::lock_guard lock(mutex_);
-      audio_error_ = s;
-      break;
-    }
-  }
-}
-
 namespace {
 
-/// How far audio may run ahead of the video written so far when sources are not paced.
-constexpr int64_t kAudioLead = 200'000;
+/// How far queued audio may run ahead of the video written: unpaced sources are held close
+/// to the encoder's pace; paced ones only bounded (their reads must keep up with capture).
+constexpr int64_t kUnpacedAudioLead = 200'000;
+constexpr int64_t kPacedAudioLead = 10'000'000;
+/// How long stop() waits for the audio that covers the last frame (a paced source delivers
+/// a chunk only once its last sample is captured).
+constexpr auto kAudioTailWait = std::chrono::seconds(2);
 
 }  // namespace
 
-Status Recorder::write_audio_packets(std::vector<media::AudioPacket>& packets) {
-  for (const auto& p : packets) {
-    Packet packet{p.data, p.pts_us, p.pts_us, kMicroseconds, p.duration_us};
-    {
-      // The file starts with the first video frame (audio before it is dropped by the
-      // muxer); unpaced sources would otherwise race ahead of the encoder.
-      std::unique_lock lock(mutex_);
-      video_progress_.wait(lock, [&] {
-        if (video_done_ || audio_stop_) return true;
-        if (stats_.first_pts_us < 0) return false;
-        return config_.paced || p.pts_us <= stats_.last_pts_us + kAudioLead;
-      });
+void Recorder::audio_loop() {
+  std::vector<media::AudioPacket> packets;
+  const int64_t lead = config_.paced ? kPacedAudioLead : kUnpacedAudioLead;
+  Status error;
+  while (!audio_stop_) {
+    auto chunk = audio_source_->read();
+    if (!chunk) {
+      if (chunk.error().code() != Errc::end_of_stream) error = chunk.error().with_context("audio capture");
+      break;
     }
-    // Audio that comes after the video ended belongs to no frame of the file.
-    if (video_done_) return Status::ok();
-    Status s = writer_->write(audio_track_, packet);
+    packets.clear();
+    error = audio_encoder_->encode(*chunk, packets);
+    if (!error.is_ok()) break;
+    std::unique_lock lock(mutex_);
+    for (auto& p : packets) {
+      audio_end_us_ = p.pts_us + p.duration_us;
+      audio_queue_.push_back(std::move(p));
+    }
+    progress_.notify_all();
+    progress_.wait(lock, [&] {
+      if (audio_stop_) return true;
+      // After the video ended only the audio up to its end is still wanted.
+      if (video_done_) return audio_end_us_ < video_end_us_;
+      if (audio_queue_.empty()) return true;
+      const int64_t reference = video_end_us_ >= 0 ? video_end_us_ : audio_queue_.front().pts_us;
+      return audio_queue_.back().pts_us <= reference + lead;
+    });
+  }
+  std::lock_guard lock(mutex_);
+  if (!error.is_ok()) audio_error_ = error;
+  audio_finished_ = true;
+  progress_.notify_all();
+}
+
+Status Recorder::write_ready_audio(bool final) {
+  std::unique_lock lock(mutex_);
+  // Audio goes in once the video reaches it: the file starts with video (audio from before
+  // the first frame is dropped by the muxer) and ends with the last frame's audio.
+  while (!audio_queue_.empty() && video_end_us_ >= 0 && audio_queue_.front().pts_us < video_end_us_) {
+    media::AudioPacket p = std::move(audio_queue_.front());
+    audio_queue_.pop_front();
+    lock.unlock();
+    Status s = writer_->write(audio_track_, Packet{p.data, p.pts_us, p.pts_us, kMicroseconds, p.duration_us});
     if (!s.is_ok()) return s.with_context("audio");
-    std::lock_guard lock(mutex_);
+    lock.lock();
     ++stats_.audio_packets;
   }
+  if (final) audio_queue_.clear();
+  progress_.notify_all();
   return Status::ok();
 }
 
-Status Recorder::write_stream(const StreamData& stream) {
+Status Recorder::write_held(int64_t duration_us) {
+  return writer_->write(video_track_, Packet{held_, held_pts_us_, held_pts_us_, kMicroseconds, duration_us})
+      .with_context("video");
+}
+
+Status Recorder::take_stream(const StreamData& stream, bool& picture) {
   for (uint32_t i = 0; i < stream.pack_cnt; ++i) {
     const uint8_t* data = stream.data[i];
     const uint32_t size = stream.data_size[i];
@@ -171,22 +206,38 @@ Status Recorder::write_stream(const StreamData& stream) {
       header_.insert(header_.end(), data, data + size);
       continue;
     }
-    std::span<const uint8_t> au(data, size);
-    if (!header_.empty()) {
-      frame_.assign(header_.begin(), header_.end());
-      frame_.insert(frame_.end(), data, data + size);
-      header_.clear();
-      au = frame_;
-    }
+    frame_.assign(header_.begin(), header_.end());
+    frame_.insert(frame_.end(), data, data + size);
+    header_.clear();
     const int64_t pts = stream.pts[i];
-    CAMREC_RETURN_IF_ERROR(writer_->write(video_track_, Packet{au, pts, pts, kMicroseconds, 0}).with_context("video"));
+    // The held frame lasts until this one: written with duration 0, the muxer takes it from
+    // this frame's time.
+    const bool wrote = have_held_;
+    if (wrote) CAMREC_RETURN_IF_ERROR(write_held(0));
+    std::swap(held_, frame_);
+    held_pts_us_ = pts;
+    have_held_ = true;
+    picture = true;
     std::lock_guard lock(mutex_);
+    if (wrote) video_end_us_ = pts;
     ++stats_.frames_written;
     if (stats_.first_pts_us < 0) stats_.first_pts_us = pts;
     stats_.last_pts_us = pts;
-    video_progress_.notify_all();
+    progress_.notify_all();
   }
   return Status::ok();
+}
+
+Status Recorder::finish_video() {
+  if (video_done_) return Status::ok();
+  // The last frame lasts one frame time (not the gap before it, which may span drops).
+  Status s = have_held_ ? write_held(frame_us_) : Status::ok();
+  std::lock_guard lock(mutex_);
+  if (have_held_ && s.is_ok()) video_end_us_ = held_pts_us_ + frame_us_;
+  have_held_ = false;
+  video_done_ = true;
+  progress_.notify_all();
+  return s;
 }
 
 Status Recorder::process(int timeout_ms) {
@@ -197,44 +248,40 @@ Status Recorder::process(int timeout_ms) {
     if (!audio_error_.is_ok()) return audio_error_;
   }
   const uint32_t chn = config_.encoder_channel;
-  StreamData stream;
-  Status s = encoder_->GetStream(chn, stream, timeout_ms);
-  if (s.code() == Errc::timeout && !sensor_->running()) {
-    // The source ended (end of file, frame limit, device error): drain the encoder.
-    Status source = sensor_->last_error();
-    if (link_) link_->close();
-    CAMREC_RETURN_IF_ERROR(encoder_->Stop(chn));
-    if (!source.is_ok()) return source.with_context("capture");
-    return Status::ok();
+  for (bool picture = false; !picture;) {
+    StreamData stream;
+    Status s = encoder_->GetStream(chn, stream, timeout_ms);
+    if (s.code() == Errc::timeout && !sensor_->running()) {
+      // The source ended (end of file, frame limit, device error): drain the encoder.
+      Status source = sensor_->last_error();
+      if (link_) link_->close();
+      CAMREC_RETURN_IF_ERROR(encoder_->Stop(chn));
+      if (!source.is_ok()) return source.with_context("capture");
+      return Status::ok();
+    }
+    if (s.code() == Errc::end_of_stream) {
+      CAMREC_RETURN_IF_ERROR(finish_video());
+      return s;
+    }
+    CAMREC_RETURN_IF_ERROR(s);
+    Status taken = take_stream(stream, picture);
+    Status released = encoder_->ReleaseStream(chn, stream);
+    CAMREC_RETURN_IF_ERROR(taken);
+    CAMREC_RETURN_IF_ERROR(released);
   }
-  if (s.code() == Errc::end_of_stream) {
-    finish_video();
-    return s;
-  }
-  CAMREC_RETURN_IF_ERROR(s);
-  Status written = write_stream(stream);
-  Status released = encoder_->ReleaseStream(chn, stream);
-  CAMREC_RETURN_IF_ERROR(written);
-  CAMREC_RETURN_IF_ERROR(released);
+  CAMREC_RETURN_IF_ERROR(write_ready_audio(false));
   bool limit = false;
   {
     std::lock_guard lock(mutex_);
     limit = (config_.max_frames && stats_.frames_written >= config_.max_frames) ||
             (config_.max_duration_us && stats_.first_pts_us >= 0 &&
-             stats_.last_pts_us - stats_.first_pts_us + 1'000'000LL * config_.fps_den / config_.fps_num >=
-                 config_.max_duration_us);
+             stats_.last_pts_us - stats_.first_pts_us + frame_us_ >= config_.max_duration_us);
   }
   if (limit) {
-    finish_video();
+    CAMREC_RETURN_IF_ERROR(finish_video());
     return make_error(Errc::end_of_stream, "limit reached");
   }
   return Status::ok();
-}
-
-void Recorder::finish_video() {
-  std::lock_guard lock(mutex_);
-  video_done_ = true;
-  video_progress_.notify_all();
 }
 
 Status Recorder::stop() {
@@ -253,21 +300,28 @@ Status Recorder::stop() {
       StreamData stream;
       Status s = encoder_->GetStream(chn, stream, 1000);
       if (!s.is_ok()) break;
-      result = write_stream(stream);
+      bool picture = false;
+      result = take_stream(stream, picture);
       (void)encoder_->ReleaseStream(chn, stream);
       std::lock_guard lock(mutex_);
       if (config_.max_frames && stats_.frames_written >= config_.max_frames) break;
     }
-    finish_video();
+    Status finished = finish_video();
+    if (result.is_ok()) result = finished;
     if (audio_thread_.joinable()) {
       {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        progress_.wait_for(lock, kAudioTailWait, [&] { return audio_finished_ || audio_end_us_ >= video_end_us_; });
         audio_stop_ = true;
-        video_progress_.notify_all();
+        progress_.notify_all();
       }
       audio_source_->interrupt();
       audio_thread_.join();
       audio_source_->stop();
+    }
+    if (writer_) {
+      Status audio = write_ready_audio(true);
+      if (result.is_ok()) result = audio;
     }
     std::lock_guard lock(mutex_);
     if (result.is_ok() && !audio_error_.is_ok()) result = audio_error_;
@@ -277,9 +331,11 @@ Status Recorder::stop() {
     stats_.frames_dropped = link_->stats().dropped;
   }
   link_.reset();
-  (void)encoder_->Destroy(chn);
-  Status closed = writer_->close();
-  if (result.is_ok()) result = closed;
+  if (encoder_) (void)encoder_->Destroy(chn);
+  if (writer_) {
+    Status closed = writer_->close();
+    if (result.is_ok()) result = closed;
+  }
   encoder_.reset();
   sensor_.reset();
   return result;

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,42 +59,56 @@ struct RecorderConfig {
 };
 
 struct RecorderStats {
-  uint64_t frames_written = 0;   ///< Video samples handed to the writer.
+  /// Video frames taken from the encoder for the file. The latest one is handed to the writer
+  /// when the next one comes (its duration is then known) or when the video ends.
+  uint64_t frames_written = 0;
   uint64_t frames_dropped = 0;   ///< Dropped by the link because the encoder fell behind.
-  uint64_t audio_packets = 0;
+  uint64_t audio_packets = 0;   ///< Audio packets handed to the writer.
   uint64_t bytes = 0;            ///< Bytes of the output so far.
-  int64_t first_pts_us = -1;
-  int64_t last_pts_us = -1;      ///< Capture time of the latest video frame written.
-  uint64_t audio_overruns = 0;
+  int64_t first_pts_us = -1;     ///< Capture time of the first video frame, µs.
+  int64_t last_pts_us = -1;      ///< Capture time of the latest video frame taken, µs.
+  uint64_t audio_overruns = 0;  ///< Times the audio input lost samples (device overruns).
 };
+
+/// Makes the recorder's output; called once the capture pipeline is built.
+using WriterFactory = std::function<Result<std::unique_ptr<MediaWriter>>()>;
 
 class Recorder {
  public:
-  /// Builds the pipeline writing to `writer` (owned). Nothing runs until start().
+  /// Builds the pipeline writing to `writer` (owned). Nothing runs until start(). Errors:
+  /// invalid_argument for a bad config or a null writer, and the sources' and encoders' errors.
   static Result<std::unique_ptr<Recorder>> create(const RecorderConfig& config, std::unique_ptr<MediaWriter> writer);
+  /// Like create() above, but asks `make_writer` for the output only after the sources and
+  /// encoders accepted the config, so a refused config never creates or truncates a file.
+  static Result<std::unique_ptr<Recorder>> create(const RecorderConfig& config, const WriterFactory& make_writer);
   ~Recorder();
 
-  /// Starts capture, encoding and the audio thread.
+  /// Starts capture, encoding and the audio thread. Errors: wrong_state when started
+  /// already, and the sources' start errors.
   Status start();
-  /// Writes the next coded video frame (waiting up to `timeout_ms` for it) and everything
-  /// the audio thread produced meanwhile. Returns end_of_stream once a limit or the end of
-  /// a file source is reached and everything is written.
+  /// Takes the next coded video frame (waiting up to `timeout_ms` for it; a HEADER-only
+  /// stream does not count) and writes the audio captured up to the video written so far.
+  /// Returns end_of_stream once a limit or the end of a file source is reached.
   Status process(int timeout_ms = 2000);
-  /// Stops capture, drains the encoder (no frame it accepted is lost) and the audio, and
-  /// closes the writer. Idempotent.
+  /// Stops capture, drains the encoder (no frame it accepted is lost, unless a frame limit
+  /// was reached), writes the audio up to the end of the last frame, and closes the writer.
+  /// Idempotent.
   Status stop();
+  /// A snapshot of the counters; any thread.
   RecorderStats stats() const;
 
  private:
   explicit Recorder(RecorderConfig config);
-  Status build(std::unique_ptr<MediaWriter> writer);
-  Status write_stream(const media::StreamData& stream);
-  Status write_audio_packets(std::vector<media::AudioPacket>& packets);
+  Status build(const WriterFactory& make_writer);
+  Status take_stream(const media::StreamData& stream, bool& picture);
+  Status write_held(int64_t duration_us);
+  Status write_ready_audio(bool final);
+  Status finish_video();
   void audio_loop();
-  void finish_video();
 
   RecorderConfig config_;
   media::Clock* clock_ = nullptr;
+  int64_t frame_us_ = 0;  ///< Nominal frame duration: the last frame's duration in the file.
   std::unique_ptr<MediaWriter> writer_;
   std::shared_ptr<media::Sensor> sensor_;
   std::shared_ptr<media::Encoder> encoder_;
@@ -103,13 +119,24 @@ class Recorder {
   uint32_t audio_track_ = 0;
   std::vector<uint8_t> header_;  ///< Parameter sets waiting for their key frame.
   std::vector<uint8_t> frame_;
+  /// The latest frame, written when the next one comes (the muxer then takes its duration
+  /// from the next frame's time, so a gap after a drop stays a gap) or at the end.
+  std::vector<uint8_t> held_;
+  int64_t held_pts_us_ = -1;
+  bool have_held_ = false;
   std::thread audio_thread_;
   std::atomic<bool> audio_stop_{false};
+  mutable std::mutex mutex_;  ///< Guards what follows, and stats_.
   Status audio_error_;
-  mutable std::mutex mutex_;  ///< Guards stats_, audio_error_ and video_done_ waits.
-  /// Signalled when a video frame is written or the video ends: audio waits for the first
-  /// frame (so the file starts with video), and in unpaced mode keeps within kAudioLead of it.
-  std::condition_variable video_progress_;
+  /// Encoded audio waiting for the video to reach it: all writes happen on the thread that
+  /// calls process()/stop(), interleaved by time, and the audio never outlasts the video by
+  /// more than one packet.
+  std::deque<media::AudioPacket> audio_queue_;
+  int64_t audio_end_us_ = -1;  ///< End of the audio encoded so far.
+  int64_t video_end_us_ = -1;  ///< End of the video written so far (-1: none yet).
+  bool audio_finished_ = false;  ///< The audio thread has left its loop.
+  /// Signalled when video is written, audio is queued or the audio thread ends.
+  std::condition_variable progress_;
   RecorderStats stats_;
   bool started_ = false;
   bool stopped_ = false;

@@ -102,10 +102,18 @@ int run_record(const RecordOptions& o) {
   if (!config) return report_error("record", config.error());
   auto mux_options = make_muxer_options(o.out);
   if (!mux_options) return report_error("record", mux_options.error());
-  auto writer = make_writer(o.output, *mux_options, o.segments);
-  if (!writer) return report_error("record", writer.error());
-  auto rec = recorder::Recorder::create(*config, std::move(*writer));
-  if (!rec) return report_error("record", rec.error());
+  // The output is created only after the source and encoders took the config, so a refused
+  // command line leaves an existing file alone.
+  bool output_failed = false;
+  auto rec = recorder::Recorder::create(*config, [&]() -> Result<std::unique_ptr<MediaWriter>> {
+    auto writer = make_writer(o.output, *mux_options, o.segments);
+    output_failed = !writer;
+    return writer;
+  });
+  if (!rec) {
+    int code = report_error("record", rec.error());
+    return output_failed ? kExitCantCreate : code;
+  }
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
