@@ -4,8 +4,11 @@
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 45
+FUZZ_TARGETS := fuzz_box_reader fuzz_demuxer fuzz_annexb fuzz_recover fuzz_muxer
 
-.PHONY: all deps build run test test-asan bench fuzz clean
+.PHONY: all deps build run test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
 
 all: build
 
@@ -29,6 +32,26 @@ test-asan: deps
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCAMREC_SANITIZE=ON -DCAMREC_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ctest -j$(JOBS) --output-on-failure --timeout 1800
+
+# libFuzzer targets (clang-14, ASan + UBSan) in their own build tree; see fuzz/run.sh.
+fuzz-build: deps
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMREC_FUZZ=ON \
+	  -DCAMREC_TESTS=OFF -DCAMREC_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD)-fuzz -j$(JOBS) --target fuzzers
+
+# Every fuzzer for FUZZ_SECONDS from its seed corpus; any crash, leak, hang or OOM fails.
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_SECONDS)
+
+# The short bounded run CI does.
+fuzz-ci: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_CI_SECONDS)
+
+fuzz-run:
+	@passed=0; failed=0; for t in $(FUZZ_TARGETS); do \
+	  if BUILD=$(BUILD)-fuzz bash fuzz/run.sh $$t $(FUZZ_RUN_SECONDS); then passed=$$((passed + 1)); \
+	  else failed=$$((failed + 1)); echo "FAILED: $$t (input in $(BUILD)-fuzz/artifacts/$$t/)"; fi; \
+	done; echo "fuzz: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 bench: build
 	bash bench/run.sh $(BUILD)

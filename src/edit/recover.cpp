@@ -204,6 +204,20 @@ Result<RecoverReport> salvage(const std::string& path, const box::TopLevelBoxes&
   return r;
 }
 
+/// True when the file with its close finished (the mdat header over the placeholder) opens
+/// and its index reads: a final moov that is whole but damaged must not become the file's
+/// index (the fragments are rebuilt instead).
+bool finished_file_opens(const std::string& path, const HybridShape& shape) {
+  auto base = io::FileSource::open(path);
+  if (!base) return false;
+  io::ByteWriter header;
+  box::write_mdat_header(header, shape.final_moov - shape.placeholder - 16, /*force_large=*/true);
+  auto overlay = std::make_unique<OverlaySource>(std::move(*base), shape.placeholder,
+                                                 std::vector<uint8_t>(header.span().begin(), header.span().end()));
+  auto demuxer = Demuxer::open(std::move(overlay));
+  return demuxer && (*demuxer)->scan().is_ok();
+}
+
 void fill_summary(const std::string& target, RecoverReport& r) {
   // Read the result back: the report describes what a player will find.
   if (auto d = Demuxer::open(target)) {
@@ -272,7 +286,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
   }
   if (!has_moov) {
     CAMREC_ASSIGN_OR_RETURN(report, salvage(path, top, out, options, *src));
-  } else if (shape.hybrid && shape.final_moov_whole) {
+  } else if (shape.hybrid && shape.final_moov_whole && finished_file_opens(path, shape)) {
     // Interrupted between the final moov and its mdat header: finish the close.
     io::ByteWriter header;
     box::write_mdat_header(header, shape.final_moov - shape.placeholder - 16, /*force_large=*/true);
