@@ -6,6 +6,8 @@
 # are read only); a crash, leak, timeout or out-of-memory input is written to
 # $BUILD/artifacts/TARGET/ and makes the script fail. Environment: BUILD (default
 # build-fuzz), JOBS (build parallelism, default 2), CC/CXX (default clang-14).
+# -entropic=0: clang-14's entropic scheduler spent 40-60 % of the time updating feature
+# frequencies on these targets' corpora (4x fewer executions per second); later flags win.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${1:?usage: fuzz/run.sh TARGET SECONDS}
@@ -28,6 +30,8 @@ mkdir -p "$work" "$artifacts"
 # Leaks are findings too; detect_leaks runs at exit of each input that allocated.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# fuzz_recover works on real files: on a RAM file system its fdatasync calls cost nothing.
+if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 echo "== $TARGET for ${SECONDS_TO_RUN}s"
 "$BUILD/fuzz/$TARGET" "$work" "$seeds" \
   -dict=fuzz/mp4.dict \
@@ -35,5 +39,6 @@ echo "== $TARGET for ${SECONDS_TO_RUN}s"
   -rss_limit_mb=2048 \
   -timeout=10 \
   -print_final_stats=1 \
+  -entropic=0 \
   -artifact_prefix="$artifacts/" \
   "$@"

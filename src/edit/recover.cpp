@@ -1,5 +1,6 @@
 #include "edit/recover.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "box/boxes.h"
@@ -53,17 +54,24 @@ Status replace_file(const std::string& tmp, const std::string& target) {
   return Status::ok();
 }
 
-/// A source with `patch` laid over its bytes at `at`: lets a closed hybrid file whose moov
-/// was lost be read as the fragmented file it was, without copying it.
+/// A source with patches laid over its bytes: lets a closed hybrid file whose moov was lost,
+/// or a fragment whose moof was never renamed from 'free', be read as the file it was,
+/// without copying it.
 class OverlaySource final : public io::Source {
  public:
-  OverlaySource(std::unique_ptr<io::Source> base, uint64_t at, std::vector<uint8_t> patch)
-      : base_(std::move(base)), at_(at), patch_(std::move(patch)) {}
+  struct Patch {
+    uint64_t at;
+    std::vector<uint8_t> bytes;
+  };
+  OverlaySource(std::unique_ptr<io::Source> base, std::vector<Patch> patches)
+      : base_(std::move(base)), patches_(std::move(patches)) {}
   Status read_at(uint64_t offset, std::span<uint8_t> out) override {
     CAMREC_RETURN_IF_ERROR(base_->read_at(offset, out));
-    for (size_t i = 0; i < patch_.size(); ++i) {
-      uint64_t pos = at_ + i;
-      if (pos >= offset && pos < offset + out.size()) out[pos - offset] = patch_[i];
+    for (const auto& patch : patches_) {
+      for (size_t i = 0; i < patch.bytes.size(); ++i) {
+        uint64_t pos = patch.at + i;
+        if (pos >= offset && pos < offset + out.size()) out[pos - offset] = patch.bytes[i];
+      }
     }
     return Status::ok();
   }
@@ -71,9 +79,32 @@ class OverlaySource final : public io::Source {
 
  private:
   std::unique_ptr<io::Source> base_;
-  uint64_t at_;
-  std::vector<uint8_t> patch_;
+  std::vector<Patch> patches_;
 };
+
+/// The muxer writes each moof typed 'free' and renames it once its mdat is written (see
+/// Muxer::Impl::write_fragment). A crash between the two leaves a whole fragment that players
+/// skip: a 'free' box holding an mfhd first, followed by a whole mdat.
+struct PendingFragments {
+  std::vector<OverlaySource::Patch> renames;  ///< 'free' -> 'moof' for each.
+  uint64_t bytes = 0;                         ///< Their moofs and mdats.
+};
+
+PendingFragments pending_fragments(io::Source& src, const box::TopLevelBoxes& top) {
+  PendingFragments pending;
+  const auto& b = top.boxes;
+  for (size_t i = 0; i + 1 < b.size(); ++i) {
+    if (b[i].type != fourcc("free") || b[i + 1].type != fourcc("mdat") || b[i].size < b[i].header_size + 16) continue;
+    uint8_t child[8];
+    if (!src.read_at(b[i].offset + b[i].header_size, child).is_ok()) continue;
+    const bool mfhd = child[0] == 0 && child[1] == 0 && child[2] == 0 && child[3] == 16 && child[4] == 'm' &&
+                      child[5] == 'f' && child[6] == 'h' && child[7] == 'd';
+    if (!mfhd) continue;
+    pending.renames.push_back({b[i].offset + 4, {'m', 'o', 'o', 'f'}});
+    pending.bytes += b[i].size + b[i + 1].size;
+  }
+  return pending;
+}
 
 /// The 16-byte placeholder a regular-layout recording starts with (what close() replaces).
 std::vector<uint8_t> placeholder_bytes() {
@@ -110,10 +141,21 @@ Result<codec::VideoCodec> salvage_nal_units(io::Source& src, uint64_t begin, uin
   std::vector<uint8_t> nal;
   const uint8_t start_code[4] = {0, 0, 0, 1};
   uint64_t pos = begin;
+  // The scan slides a byte at a time over audio and garbage: the length fields are read
+  // from a window of the file, not with one read per position.
+  std::vector<uint8_t> window;
+  uint64_t window_at = begin;
   auto plausible = [&](uint64_t at, uint32_t& length, uint8_t& header) -> bool {
-    uint8_t head[5];
     if (at + 5 > end) return false;
-    if (!src.read_at(at, head).is_ok()) return false;
+    if (at < window_at || at + 5 > window_at + window.size()) {
+      window_at = at;
+      window.resize(static_cast<size_t>(std::min<uint64_t>(end - at, 64 * 1024)));
+      if (!src.read_at(at, window).is_ok()) {
+        window.clear();
+        return false;
+      }
+    }
+    const uint8_t* head = window.data() + (at - window_at);
     length = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) | (uint32_t{head[2]} << 8) | head[3];
     header = head[4];
     if (length < 2 || length > end - at - 4 || length > (64u << 20)) return false;
@@ -212,8 +254,9 @@ bool finished_file_opens(const std::string& path, const HybridShape& shape) {
   if (!base) return false;
   io::ByteWriter header;
   box::write_mdat_header(header, shape.final_moov - shape.placeholder - 16, /*force_large=*/true);
-  auto overlay = std::make_unique<OverlaySource>(std::move(*base), shape.placeholder,
-                                                 std::vector<uint8_t>(header.span().begin(), header.span().end()));
+  std::vector<OverlaySource::Patch> patch;
+  patch.push_back({shape.placeholder, std::vector<uint8_t>(header.span().begin(), header.span().end())});
+  auto overlay = std::make_unique<OverlaySource>(std::move(*base), std::move(patch));
   auto demuxer = Demuxer::open(std::move(overlay));
   return demuxer && (*demuxer)->scan().is_ok();
 }
@@ -276,7 +319,9 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
     if (src->size() >= second->offset + 24 && src->read_at(second->offset + 16, inner).is_ok() &&
         inner[4] == 'm' && inner[5] == 'o' && inner[6] == 'o' && inner[7] == 'v') {
       CAMREC_ASSIGN_OR_RETURN(auto base, io::FileSource::open(path));
-      auto overlay = std::make_unique<OverlaySource>(std::move(base), second->offset, placeholder_bytes());
+      std::vector<OverlaySource::Patch> patch;
+      patch.push_back({second->offset, placeholder_bytes()});
+      auto overlay = std::make_unique<OverlaySource>(std::move(base), std::move(patch));
       CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(overlay), out, Layout::regular));
       has_moov = true;
       if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
@@ -293,7 +338,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
     std::string dest = path;
     if (!in_place) {
       CAMREC_ASSIGN_OR_RETURN(auto copy, io::FileSink::open(options.output));
-      std::vector<uint8_t> buffer(1 << 20);
+      std::vector<uint8_t> buffer(static_cast<size_t>(std::min<uint64_t>(src->size(), 1 << 20)));
       for (uint64_t pos = 0; pos < src->size();) {
         size_t n = static_cast<size_t>(std::min<uint64_t>(buffer.size(), src->size() - pos));
         CAMREC_RETURN_IF_ERROR(src->read_at(pos, std::span<uint8_t>(buffer.data(), n)));
@@ -315,16 +360,30 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
   } else {
     // A complete file is left alone, unless it is a regular-layout recording that never
     // reached its close (still fragmented): that one is made regular.
+    PendingFragments pending = pending_fragments(*src, top);
     const bool torn = !top.complete();
-    if (!torn && !shape.hybrid) {
+    if (!torn && !shape.hybrid && pending.renames.empty()) {
       report.action = RecoverAction::none;
       fill_summary(path, report);
       return report;
     }
     uint64_t used = 0;
     for (const auto& b : top.boxes) used += b.size;
-    CAMREC_ASSIGN_OR_RETURN(auto source, io::FileSource::open(path));
-    CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(source), out, shape.hybrid ? Layout::regular : Layout::fragmented));
+    const Layout layout = shape.hybrid ? Layout::regular : Layout::fragmented;
+    Result<RecoverReport> revived = make_error(Errc::malformed, "no fragment to revive");
+    if (!pending.renames.empty()) {
+      // A fragment revived by its rename must read clean (after a power cut its mdat may
+      // hold zeros); if it does not, the file is rebuilt without it.
+      CAMREC_ASSIGN_OR_RETURN(auto base, io::FileSource::open(path));
+      revived = rebuild(std::make_unique<OverlaySource>(std::move(base), std::move(pending.renames)), out, layout);
+    }
+    if (revived) {
+      report = *revived;
+    } else {
+      CAMREC_ASSIGN_OR_RETURN(auto source, io::FileSource::open(path));
+      CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(source), out, layout));
+      used -= pending.bytes;  // the fragments left out
+    }
     report.bytes_dropped = src->size() - used;
   }
   if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));

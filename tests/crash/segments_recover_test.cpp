@@ -1,7 +1,9 @@
 // Loop recording: segments that start at key frames and hold every frame exactly once; and
-// `camrec recover` salvaging a regular file of another recorder cut before its moov.
+// `camrec recover` salvaging a regular file of another recorder cut before its moov, and
+// reviving a last fragment whose moof was never renamed from 'free'.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "testing/test_util.h"
@@ -95,6 +97,118 @@ TEST(Recover, SaysClearlyWhenThereIsNothingToSalvage) {
   auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(junk) + " -o " + shell_quote(dir.file("o.mp4")));
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_NE(r.err.find("malformed"), std::string::npos) << r.err;
+}
+
+struct TopBox {
+  size_t offset;
+  size_t size;
+  std::string type;
+};
+
+std::vector<TopBox> top_level_boxes(const std::vector<uint8_t>& bytes) {
+  std::vector<TopBox> boxes;
+  for (size_t pos = 0; pos + 8 <= bytes.size();) {
+    uint64_t size = (uint64_t{bytes[pos]} << 24) | (uint64_t{bytes[pos + 1]} << 16) | (uint64_t{bytes[pos + 2]} << 8) |
+                    bytes[pos + 3];
+    if (size == 1 && pos + 16 <= bytes.size()) {
+      size = 0;
+      for (size_t i = 8; i < 16; ++i) size = (size << 8) | bytes[pos + i];
+    }
+    if (size < 8 || pos + size > bytes.size()) break;
+    boxes.push_back({pos, static_cast<size_t>(size), std::string(bytes.begin() + static_cast<long>(pos) + 4,
+                                                                 bytes.begin() + static_cast<long>(pos) + 8)});
+    pos += static_cast<size_t>(size);
+  }
+  return boxes;
+}
+
+/// The state a kill between writing the last fragment and renaming its moof leaves: that
+/// moof still typed 'free' (ffmpeg skips it, and the fragment with it).
+void unrename_last_moof(std::vector<uint8_t>& bytes) {
+  auto boxes = top_level_boxes(bytes);
+  for (auto it = boxes.rbegin(); it != boxes.rend(); ++it) {
+    if (it->type == "moof") {
+      std::copy_n("free", 4, bytes.begin() + static_cast<long>(it->offset) + 4);
+      return;
+    }
+  }
+  FAIL() << "no moof";
+}
+
+class RecoverPendingFragment : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    input_ = dir_.file("in.h264");
+    // 3 s, a key frame every second: three fragments.
+    ASSERT_TRUE(testing::make_stream(input_, "160x120", 90, 30, "-c:v libx264 -preset ultrafast -g 30 -bf 0"));
+  }
+  std::string remux(const std::string& name, const std::string& flags) {
+    std::string out = dir_.file(name);
+    auto r = run_command(std::string(CAMREC_CLI) + " remux -q --fps 30 " + flags + " " + shell_quote(input_) + " " +
+                         shell_quote(out));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+  }
+  testing::TempDir dir_;
+  std::string input_;
+};
+
+TEST_F(RecoverPendingFragment, RevivesAWholeFragmentOfAFragmentedFile) {
+  std::string path = remux("frag.mp4", "--fmp4");
+  auto bytes = testing::read_file(path);
+  unrename_last_moof(bytes);
+  ASSERT_TRUE(testing::write_file(path, bytes));
+  EXPECT_EQ(testing::video_frame_md5s(path).size(), 60u) << "players skip the fragment";
+
+  auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("90 video frames"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::ffprobe_warnings(path), "");
+  EXPECT_EQ(testing::video_frame_md5s(path), testing::video_frame_md5s(input_)) << "every frame back, bit-exact";
+}
+
+TEST_F(RecoverPendingFragment, RevivesTheLastFragmentOfARecordingKilledBeforeItsClose) {
+  // A closed regular file taken back to the moment before its close: the 16-byte mdat
+  // header becomes the placeholder again and the final moov goes.
+  std::string path = remux("regular.mp4", "");
+  auto bytes = testing::read_file(path);
+  auto boxes = top_level_boxes(bytes);
+  ASSERT_EQ(boxes.size(), 3u);
+  ASSERT_EQ(boxes[1].type, "mdat");
+  ASSERT_EQ(boxes[2].type, "moov");
+  const uint8_t placeholder[16] = {0, 0, 0, 16, 'f', 'r', 'e', 'e'};
+  std::copy_n(placeholder, 16, bytes.begin() + static_cast<long>(boxes[1].offset));
+  bytes.resize(boxes[2].offset);
+  unrename_last_moof(bytes);
+  ASSERT_TRUE(testing::write_file(path, bytes));
+
+  std::string fixed = dir_.file("fixed.mp4");
+  auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(path) + " -o " + shell_quote(fixed));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ffprobe_warnings(fixed), "");
+  EXPECT_EQ(top_level_boxes(testing::read_file(fixed)).back().type, "moov") << "made regular";
+  EXPECT_EQ(testing::video_frame_md5s(fixed), testing::video_frame_md5s(input_));
+}
+
+TEST_F(RecoverPendingFragment, LeavesOutAFragmentWhoseDataNeverReachedTheDisk) {
+  // After a power cut the moof may be on disk and its mdat still zeros: reviving it would
+  // hand players garbage, so the file is rebuilt without it.
+  std::string path = remux("zeros.mp4", "--fmp4");
+  auto bytes = testing::read_file(path);
+  unrename_last_moof(bytes);
+  auto boxes = top_level_boxes(bytes);
+  auto mdat = std::find_if(boxes.rbegin(), boxes.rend(), [](const TopBox& b) { return b.type == "mdat"; });
+  ASSERT_NE(mdat, boxes.rend());
+  std::fill_n(bytes.begin() + static_cast<long>(mdat->offset) + 8, mdat->size - 8, 0);
+  ASSERT_TRUE(testing::write_file(path, bytes));
+
+  auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("60 video frames"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::ffprobe_warnings(path), "");
+  auto expected = testing::video_frame_md5s(input_);
+  expected.resize(60);
+  EXPECT_EQ(testing::video_frame_md5s(path), expected);
 }
 
 }  // namespace
