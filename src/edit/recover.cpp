@@ -316,14 +316,16 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
   if (!has_moov && second && top.boxes[0].type == fourcc("ftyp") && second->type == fourcc("mdat") &&
       second->header_size == 16) {
     uint8_t inner[8];
+    // When that moov was cut too, there is no index left: the salvage below is all there is.
     if (src->size() >= second->offset + 24 && src->read_at(second->offset + 16, inner).is_ok() &&
-        inner[4] == 'm' && inner[5] == 'o' && inner[6] == 'o' && inner[7] == 'v') {
+        inner[4] == 'm' && inner[5] == 'o' && inner[6] == 'o' && inner[7] == 'v' &&
+        (uint64_t{inner[0]} << 24 | uint64_t{inner[1]} << 16 | uint64_t{inner[2]} << 8 | inner[3]) <=
+            src->size() - second->offset - 16) {
       CAMREC_ASSIGN_OR_RETURN(auto base, io::FileSource::open(path));
       std::vector<OverlaySource::Patch> patch;
       patch.push_back({second->offset, placeholder_bytes()});
       auto overlay = std::make_unique<OverlaySource>(std::move(base), std::move(patch));
       CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(overlay), out, Layout::regular));
-      has_moov = true;
       if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
       fill_summary(target, report);
       return report;

@@ -184,6 +184,35 @@ TEST(CliErrors, MissingInput) {
   EXPECT_FALSE(std::filesystem::exists(out)) << "remux of a missing input left an output file";
 }
 
+// --- Output that cannot be created: 73 -------------------------------------------------
+
+TEST(CliErrors, OutputCannotBeCreated) {
+  const auto& in = inputs();
+  testing::TempDir dir;
+  const std::string nowhere = dir.file("no-such-dir");
+  // recover writes only when there is something to repair: a file cut before its moov.
+  auto bytes = testing::read_file(in.mp4);
+  bytes.resize(200);
+  const std::string cut = dir.file("cut.mp4");
+  ASSERT_TRUE(testing::write_file(cut, bytes));
+  struct Case {
+    std::string args;
+    std::string names;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"remux " + shell_quote(in.mp4) + " " + shell_quote(nowhere + "/a.mp4"), "no-such-dir/a.mp4"},
+           {"remux --segment-duration 1 " + shell_quote(in.mp4) + " " + shell_quote(nowhere + "/s{index}.mp4"), "no-such-dir/s{index}.mp4"},
+           {"extract -o " + shell_quote(nowhere + "/x") + " " + shell_quote(in.mp4), "no-such-dir/x"},
+           {"recover " + shell_quote(cut) + " -o " + shell_quote(nowhere + "/r.mp4"), "no-such-dir/r.mp4"},
+       }) {
+    auto r = camrec_cli(c.args);
+    EXPECT_EQ(r.exit_code, 73) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.names), std::string::npos) << "the message should name the output: " << r.err;
+    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(nowhere));
+}
+
 // --- Malformed input: 65 ---------------------------------------------------------------
 
 TEST(CliErrors, GarbageInput) {

@@ -211,5 +211,19 @@ TEST_F(RecoverPendingFragment, LeavesOutAFragmentWhoseDataNeverReachedTheDisk) {
   EXPECT_EQ(testing::video_frame_md5s(path), expected);
 }
 
+TEST_F(RecoverPendingFragment, AClosedFileCutInsideItsFirstMoovHasNothingToGive) {
+  // Power lost right after the close began flushing, with only the file's first bytes on
+  // disk: the moov inside the mdat is cut, and the samples carry no parameter sets.
+  std::string path = remux("cut.mp4", "");
+  auto bytes = testing::read_file(path);
+  bytes.resize(200);
+  ASSERT_TRUE(testing::write_file(path, bytes));
+  std::string fixed = dir_.file("fixed.mp4");
+  auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(path) + " -o " + shell_quote(fixed));
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("no in-band H.264/H.265 parameter sets"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(fixed + ".es.tmp"));
+}
+
 }  // namespace
 }  // namespace camrec

@@ -26,6 +26,13 @@ int exit_code_for(const Status& status);
 /// Prints "camrec <command>: <message>" to stderr and returns exit_code_for(status).
 int report_error(const std::string& command, const Status& status);
 
+/// Checks that files can be created where `path` goes: its directory exists and is writable.
+/// Run before any work, so a wrong output path is reported at once.
+Status check_output_directory(const std::string& path);
+
+/// As report_error, for an output that cannot be created: returns kExitCantCreate.
+int report_output_error(const std::string& command, const Status& status);
+
 /// Registers a subcommand; `run` is called when it is chosen and returns the exit code.
 using Runner = std::function<int()>;
 

@@ -75,6 +75,8 @@ int run_extract(const ExtractOptions& o) {
     auto dot = prefix.rfind('.');
     if (dot != std::string::npos && prefix.find('/', dot) == std::string::npos) prefix.resize(dot);
   }
+  Status writable = check_output_directory(prefix);
+  if (!writable.is_ok()) return report_output_error("extract", writable);
   const auto& tracks = (*demuxer)->tracks();
   std::vector<std::unique_ptr<TrackWriter>> writers(tracks.size());
   for (size_t i = 0; i < tracks.size(); ++i) {

@@ -1,8 +1,12 @@
 // camrec recover FILE [-o OUT]: repairs a file left by a crash, a power cut or a full disk.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "cli_common.h"
 #include "edit/recover.h"
+#include "io/sink.h"
 #include "mux_options.h"
 
 namespace camrec::cli {
@@ -21,6 +25,12 @@ int run_recover(const RecoverCliOptions& o) {
   if (!o.fps.empty()) {
     Status s = parse_rate(o.fps, options.fps_num, options.fps_den);
     if (!s.is_ok()) return report_error("recover", s);
+  }
+  if (::access(o.input.c_str(), R_OK) != 0)
+    return report_error("recover", io::errno_status(errno, "cannot open '" + o.input + "'"));
+  if (!o.output.empty()) {
+    Status writable = check_output_directory(o.output);
+    if (!writable.is_ok()) return report_output_error("recover", writable);
   }
   auto report = edit::recover(o.input, options);
   if (!report) return report_error("recover", report.error());

@@ -122,6 +122,8 @@ int run_remux(const RemuxOptions& o) {
     auto timestamps = read_timestamps(o.timestamps);
     if (!timestamps) return report_error("remux", timestamps.error());
   }
+  Status writable = check_output_directory(o.output);
+  if (!writable.is_ok()) return report_output_error("remux", writable);
   auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_error("remux", muxer.error());
   uint64_t frames = 0;

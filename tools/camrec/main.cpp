@@ -1,10 +1,15 @@
 // camrec: record camera video and audio to MP4, and inspect, remux, extract and recover
 // MP4 files. `camrec --help` lists the commands; exit codes are in cli_common.h.
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "cli_common.h"
+#include "io/sink.h"
 
 namespace camrec::cli {
 
@@ -26,6 +31,19 @@ int exit_code_for(const Status& status) {
 int report_error(const std::string& command, const Status& status) {
   std::fprintf(stderr, "camrec %s: %s\n", command.c_str(), status.to_string().c_str());
   return exit_code_for(status);
+}
+
+Status check_output_directory(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return io::errno_status(errno, "cannot create '" + path + "' in '" + dir.string() + "'");
+  return Status::ok();
+}
+
+int report_output_error(const std::string& command, const Status& status) {
+  report_error(command, status);
+  return kExitCantCreate;
 }
 
 }  // namespace camrec::cli
