@@ -10,6 +10,7 @@ packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   ffmpeg mediainfo gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-plugins-base-apps
+  chromium
 )
 
 missing=()
