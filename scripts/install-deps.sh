@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libx264-dev libx265-dev libopus-dev libyuv-dev libturbojpeg0-dev libasound2-dev
+  libx264-dev libx265-dev libopus-dev libogg-dev libyuv-dev libturbojpeg0-dev libasound2-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   ffmpeg mediainfo gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

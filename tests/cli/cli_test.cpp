@@ -392,5 +392,44 @@ TEST(CliSuccess, ExtractWritesPlayableTracks) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("y") + ".track1.h264"));
 }
 
+TEST(CliSuccess, ExtractWritesOpusAsOggOpus) {
+  testing::TempDir dir;
+  const std::string recording = dir.file("rec.mp4");
+  auto r = camrec_cli("record --fast -q --frames 90 --size 320x240 --audio opus -o " + shell_quote(recording));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string prefix = dir.file("x");
+  r = camrec_cli("extract -t 2 -o " + shell_quote(prefix) + " " + shell_quote(recording));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string opus = prefix + ".track2.opus";
+  EXPECT_EQ(r.out, opus + "\n");
+  auto streams = testing::ffprobe_streams(opus);
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].codec_name, "opus");
+  EXPECT_EQ(testing::ffprobe_warnings(opus), "");
+  // Every packet copied, with the pre-skip: the decoded samples are those of the MP4 track.
+  EXPECT_EQ(testing::ffprobe_packet_count(opus, "a"), testing::ffprobe_packet_count(recording, "a"));
+  const std::string decoded = testing::decoded_audio_md5(opus);
+  EXPECT_FALSE(decoded.empty());
+  EXPECT_EQ(decoded, testing::decoded_audio_md5(recording));
+  auto discovered = testing::run_command("gst-discoverer-1.0 " + shell_quote(opus));
+  EXPECT_NE(discovered.out.find("Opus"), std::string::npos) << discovered.out;
+
+  // A packet whose duration cannot be read (TOC code 3 with a frame count of 0) has no
+  // granule position: a clear error naming the track.
+  auto pos = testing::run_command("ffprobe -v error -select_streams a -show_entries packet=pos -of csv=p=0 " +
+                                  shell_quote(recording));
+  const long first_audio = std::atol(pos.out.c_str());
+  ASSERT_GT(first_audio, 0) << pos.out;
+  auto bytes = testing::read_file(recording);
+  bytes[static_cast<size_t>(first_audio)] = 0x03;
+  bytes[static_cast<size_t>(first_audio) + 1] = 0x00;
+  const std::string broken = dir.file("broken.mp4");
+  ASSERT_TRUE(testing::write_file(broken, bytes));
+  r = camrec_cli("extract -t 2 -o " + shell_quote(dir.file("b")) + " " + shell_quote(broken));
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("track 2: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("malformed"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace camrec

@@ -1,13 +1,16 @@
 // camrec extract FILE: each track to a file players and tools read directly: H.264/H.265 as
-// Annex B (.h264/.h265), G.711 as WAVE (.wav, format 6/7: no decoding), AAC as ADTS (.aac).
+// Annex B (.h264/.h265), G.711 as WAVE (.wav, format 6/7: no decoding), AAC as ADTS (.aac),
+// Opus as Ogg Opus (.opus). The packets are copied as they are: nothing is decoded.
 #include <cstdio>
 #include <memory>
 
 #include "camrec/demuxer.h"
 #include "cli_common.h"
 #include "codec/aac.h"
+#include "codec/opus.h"
 #include "io/byte_writer.h"
 #include "io/sink.h"
+#include "ogg_opus_writer.h"
 
 namespace camrec::cli {
 
@@ -23,12 +26,14 @@ struct ExtractOptions {
 struct TrackWriter {
   std::unique_ptr<io::FileSink> sink;
   std::string path;
-  enum class Kind { annexb, wav, adts } kind = Kind::annexb;
+  enum class Kind { annexb, wav, adts, ogg_opus } kind = Kind::annexb;
   uint64_t data_bytes = 0;
   uint16_t wav_format = 0;
   uint32_t sample_rate = 0;
   uint16_t channels = 0;
   codec::AudioSpecificConfig asc;
+  codec::OpusHead opus_head;
+  std::unique_ptr<OggOpusWriter> ogg;  // owns the sink once opened
 };
 
 std::vector<uint8_t> wav_header(uint16_t format, uint32_t rate, uint16_t channels, uint64_t data_bytes) {
@@ -101,6 +106,12 @@ int run_extract(const ExtractOptions& o) {
       w->kind = TrackWriter::Kind::adts;
       w->asc = *asc;
       w->path = base + ".aac";
+    } else if (e == "Opus") {
+      auto head = codec::parse_dops(t.decoder_config);
+      if (!head) return report_error("extract", head.error().with_context("track " + std::to_string(t.track_id)));
+      w->kind = TrackWriter::Kind::ogg_opus;
+      w->opus_head = *head;
+      w->path = base + ".opus";
     } else {
       std::fprintf(stderr, "camrec extract: track %u ('%s') skipped: no plain file format for it\n", t.track_id,
                    e.c_str());
@@ -109,6 +120,11 @@ int run_extract(const ExtractOptions& o) {
     auto sink = io::FileSink::open(w->path);
     if (!sink) return report_error("extract", sink.error());
     w->sink = std::move(*sink);
+    if (w->kind == TrackWriter::Kind::ogg_opus) {
+      auto ogg = OggOpusWriter::open(std::move(w->sink), w->opus_head, t.track_id);
+      if (!ogg) return report_error("extract", ogg.error());
+      w->ogg = std::move(*ogg);
+    }
     if (w->kind == TrackWriter::Kind::wav) {
       Status s = w->sink->append(wav_header(w->wav_format, w->sample_rate, w->channels, 0));
       if (!s.is_ok()) return report_error("extract", s);
@@ -123,7 +139,9 @@ int run_extract(const ExtractOptions& o) {
     auto* w = writers[sample.track].get();
     if (!w) continue;
     Status s;
-    if (w->kind == TrackWriter::Kind::adts) {
+    if (w->kind == TrackWriter::Kind::ogg_opus) {
+      s = w->ogg->write(sample.data).with_context("track " + std::to_string(tracks[sample.track].track_id));
+    } else if (w->kind == TrackWriter::Kind::adts) {
       auto header = adts_header(w->asc, sample.data.size());
       std::span<const uint8_t> parts[2] = {header, sample.data};
       s = w->sink->append(parts);
@@ -139,7 +157,7 @@ int run_extract(const ExtractOptions& o) {
       Status s = w->sink->write_at(0, wav_header(w->wav_format, w->sample_rate, w->channels, w->data_bytes));
       if (!s.is_ok()) return report_error("extract", s);
     }
-    Status s = w->sink->close();
+    Status s = w->ogg ? w->ogg->close() : w->sink->close();
     if (!s.is_ok()) return report_error("extract", s);
     std::printf("%s\n", w->path.c_str());
   }
@@ -150,7 +168,7 @@ int run_extract(const ExtractOptions& o) {
 
 void add_extract_command(CLI::App& app, Runner& run) {
   auto o = std::make_shared<ExtractOptions>();
-  auto* cmd = app.add_subcommand("extract", "Write each track of an MP4 to its own file (.h264/.h265/.wav/.aac)");
+  auto* cmd = app.add_subcommand("extract", "Write each track of an MP4 to its own file (.h264/.h265/.wav/.aac/.opus)");
   cmd->add_option("file", o->input, "MP4 file")->required();
   cmd->add_option("-o,--output", o->prefix, "Output name prefix (default: the input name)");
   cmd->add_option("-t,--track", o->tracks, "Track id to extract (repeatable; default: all)");
