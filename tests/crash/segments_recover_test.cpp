@@ -14,6 +14,29 @@ namespace {
 using testing::run_command;
 using testing::shell_quote;
 
+struct TopBox {
+  size_t offset;
+  size_t size;
+  std::string type;
+};
+
+std::vector<TopBox> top_level_boxes(const std::vector<uint8_t>& bytes) {
+  std::vector<TopBox> boxes;
+  for (size_t pos = 0; pos + 8 <= bytes.size();) {
+    uint64_t size = (uint64_t{bytes[pos]} << 24) | (uint64_t{bytes[pos + 1]} << 16) | (uint64_t{bytes[pos + 2]} << 8) |
+                    bytes[pos + 3];
+    if (size == 1 && pos + 16 <= bytes.size()) {
+      size = 0;
+      for (size_t i = 8; i < 16; ++i) size = (size << 8) | bytes[pos + i];
+    }
+    if (size < 8 || pos + size > bytes.size()) break;
+    boxes.push_back({pos, static_cast<size_t>(size), std::string(bytes.begin() + static_cast<long>(pos) + 4,
+                                                                 bytes.begin() + static_cast<long>(pos) + 8)});
+    pos += static_cast<size_t>(size);
+  }
+  return boxes;
+}
+
 TEST(Segments, TenSegmentsHoldEveryFrameExactlyOnce) {
   testing::TempDir dir;
   std::string input = dir.file("in.h264");
@@ -70,12 +93,8 @@ TEST(Recover, SalvagesARegularFileCutBeforeItsMoov) {
   auto bytes = testing::read_file(full);
   // The moov is the last box: cut at its start.
   size_t moov = 0;
-  for (size_t pos = 0; pos + 8 <= bytes.size();) {
-    size_t size = (size_t{bytes[pos]} << 24) | (size_t{bytes[pos + 1]} << 16) | (size_t{bytes[pos + 2]} << 8) | bytes[pos + 3];
-    if (std::string(bytes.begin() + static_cast<long>(pos) + 4, bytes.begin() + static_cast<long>(pos) + 8) == "moov") moov = pos;
-    if (size < 8) break;
-    pos += size;
-  }
+  for (const auto& box : top_level_boxes(bytes))
+    if (box.type == "moov") moov = box.offset;
   ASSERT_GT(moov, 0u);
   std::string cut = dir.file("cut.mp4");
   bytes.resize(moov);
@@ -97,29 +116,6 @@ TEST(Recover, SaysClearlyWhenThereIsNothingToSalvage) {
   auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(junk) + " -o " + shell_quote(dir.file("o.mp4")));
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_NE(r.err.find("malformed"), std::string::npos) << r.err;
-}
-
-struct TopBox {
-  size_t offset;
-  size_t size;
-  std::string type;
-};
-
-std::vector<TopBox> top_level_boxes(const std::vector<uint8_t>& bytes) {
-  std::vector<TopBox> boxes;
-  for (size_t pos = 0; pos + 8 <= bytes.size();) {
-    uint64_t size = (uint64_t{bytes[pos]} << 24) | (uint64_t{bytes[pos + 1]} << 16) | (uint64_t{bytes[pos + 2]} << 8) |
-                    bytes[pos + 3];
-    if (size == 1 && pos + 16 <= bytes.size()) {
-      size = 0;
-      for (size_t i = 8; i < 16; ++i) size = (size << 8) | bytes[pos + i];
-    }
-    if (size < 8 || pos + size > bytes.size()) break;
-    boxes.push_back({pos, static_cast<size_t>(size), std::string(bytes.begin() + static_cast<long>(pos) + 4,
-                                                                 bytes.begin() + static_cast<long>(pos) + 8)});
-    pos += static_cast<size_t>(size);
-  }
-  return boxes;
 }
 
 /// The state a kill between writing the last fragment and renaming its moof leaves: that
