@@ -149,16 +149,7 @@ TEST(AvSyncRecordingTest, ManualClockMarksAreIdentical) {
   rc.audio = media::AudioCodec::g711u;
   rc.max_frames = 300;
   rc.marks.origin_us = clock.now_us();
-  auto muxer = Muxer::create_file(out);
-  ASSERT_TRUE(muxer.has_value());
-  auto rec = Recorder::create(rc, std::move(*muxer));
-  ASSERT_TRUE(rec.has_value()) << rec.error().to_string();
-  ASSERT_TRUE((*rec)->start().is_ok());
-  Status s;
-  while ((s = (*rec)->process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-  ASSERT_TRUE((*rec)->stop().is_ok());
+  ASSERT_TRUE(test::record_to_end(rc, out).has_value());
   EXPECT_EQ(camrec::testing::ffprobe_warnings(out), "");
 
   Marks m = find_marks(out, 320, 240);

@@ -128,17 +128,9 @@ TEST_P(ContainerLayoutTest, RecorderH264AndOpus) {
   rc.max_frames = 60;
   MuxerOptions mo;
   mo.layout = GetParam() == 1 ? Layout::fragmented : Layout::regular;
-  auto muxer = Muxer::create_file(out, mo);
-  ASSERT_TRUE(muxer.has_value());
-  auto rec = Recorder::create(rc, std::move(*muxer));
-  ASSERT_TRUE(rec.has_value()) << rec.error().to_string();
-  ASSERT_TRUE((*rec)->start().is_ok());
-  Status s;
-  while ((s = (*rec)->process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-  ASSERT_TRUE((*rec)->stop().is_ok());
-  EXPECT_EQ((*rec)->stats().frames_written, 60u);
+  const auto stats = test::record_to_end(rc, out, mo);
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(stats->frames_written, 60u);
   EXPECT_EQ(camrec::testing::ffprobe_packet_count(out, "v"), 60);
   EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "v", "profile"), "High");
   EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "a", "sample_rate"), "48000");
@@ -197,17 +189,7 @@ TEST(ContainerCycleTest, TwentyRecorderCycles) {
     rc.max_frames = 4;
     rc.audio = i % 2 ? media::AudioCodec::opus : media::AudioCodec::g711u;
     rc.audio_rate = i % 2 ? 48000 : 8000;
-    auto muxer = Muxer::create_file(out);
-    ASSERT_TRUE(muxer.has_value());
-    auto rec = Recorder::create(rc, std::move(*muxer));
-    ASSERT_TRUE(rec.has_value()) << rec.error().to_string();
-    ASSERT_TRUE((*rec)->start().is_ok());
-    Status s;
-    while ((s = (*rec)->process()).is_ok()) {
-    }
-    EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-    ASSERT_TRUE((*rec)->stop().is_ok());
-    rec->reset();
+    ASSERT_TRUE(test::record_to_end(rc, out).has_value());
     EXPECT_EQ(camrec::testing::ffprobe_packet_count(out, "v"), 4);
   }
 }

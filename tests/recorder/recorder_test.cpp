@@ -22,17 +22,9 @@ TEST(RecorderTest, PacedFrameLimitCountsTheFramesWrittenNotCaptured) {
   rc.paced = true;  // the manual clock jumps to each deadline: capture outruns the encoder
   rc.clock = &clock;
   rc.max_frames = 30;
-  auto muxer = Muxer::create_file(out);
-  ASSERT_TRUE(muxer.has_value());
-  auto rec = Recorder::create(rc, std::move(*muxer));
-  ASSERT_TRUE(rec.has_value()) << rec.error().to_string();
-  ASSERT_TRUE((*rec)->start().is_ok());
-  Status s;
-  while ((s = (*rec)->process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-  ASSERT_TRUE((*rec)->stop().is_ok());
-  const auto stats = (*rec)->stats();
+  const auto recorded = test::record_to_end(rc, out);
+  ASSERT_TRUE(recorded.has_value());
+  const RecorderStats& stats = *recorded;
   ASSERT_GT(stats.frames_dropped, 0u) << "the test needs drops";
   EXPECT_EQ(stats.frames_written, 30u);
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "camrec/muxer.h"
+#include "recorder/recorder.h"
 #include "testing/probe_util.h"
 #include "testing/test_util.h"
 
@@ -24,6 +26,36 @@ namespace camrec::recorder::test {
 
 using camrec::testing::run_command;
 using camrec::testing::shell_quote;
+
+/// Records with `config` into a new file `path` until the source ends (a frame limit or the
+/// end of a file source), then stops the recorder. The statistics of the finished recording,
+/// or nullopt after a failed step (reported as a test failure naming the step).
+inline std::optional<RecorderStats> record_to_end(const RecorderConfig& config, const std::string& path,
+                                                  MuxerOptions options = {}) {
+  auto muxer = Muxer::create_file(path, std::move(options));
+  if (!muxer) {
+    ADD_FAILURE() << "create " << path << ": " << muxer.error().to_string();
+    return std::nullopt;
+  }
+  auto rec = Recorder::create(config, std::move(*muxer));
+  if (!rec) {
+    ADD_FAILURE() << "Recorder::create: " << rec.error().to_string();
+    return std::nullopt;
+  }
+  if (Status s = (*rec)->start(); !s.is_ok()) {
+    ADD_FAILURE() << "start: " << s.to_string();
+    return std::nullopt;
+  }
+  Status s;
+  while ((s = (*rec)->process()).is_ok()) {
+  }
+  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
+  if (Status stopped = (*rec)->stop(); !stopped.is_ok()) {
+    ADD_FAILURE() << "stop: " << stopped.to_string();
+    return std::nullopt;
+  }
+  return (*rec)->stats();
+}
 
 /// Path of the camrec executable.
 inline std::string cli() { return CAMREC_CLI; }
