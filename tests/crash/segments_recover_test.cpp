@@ -14,28 +14,8 @@ namespace {
 using testing::run_command;
 using testing::shell_quote;
 
-struct TopBox {
-  size_t offset;
-  size_t size;
-  std::string type;
-};
-
-std::vector<TopBox> top_level_boxes(const std::vector<uint8_t>& bytes) {
-  std::vector<TopBox> boxes;
-  for (size_t pos = 0; pos + 8 <= bytes.size();) {
-    uint64_t size = (uint64_t{bytes[pos]} << 24) | (uint64_t{bytes[pos + 1]} << 16) | (uint64_t{bytes[pos + 2]} << 8) |
-                    bytes[pos + 3];
-    if (size == 1 && pos + 16 <= bytes.size()) {
-      size = 0;
-      for (size_t i = 8; i < 16; ++i) size = (size << 8) | bytes[pos + i];
-    }
-    if (size < 8 || pos + size > bytes.size()) break;
-    boxes.push_back({pos, static_cast<size_t>(size), std::string(bytes.begin() + static_cast<long>(pos) + 4,
-                                                                 bytes.begin() + static_cast<long>(pos) + 8)});
-    pos += static_cast<size_t>(size);
-  }
-  return boxes;
-}
+using testing::TopBox;
+using testing::top_level_boxes;
 
 TEST(Segments, TenSegmentsHoldEveryFrameExactlyOnce) {
   testing::TempDir dir;

@@ -26,6 +26,7 @@ namespace camrec::recorder::test {
 
 using camrec::testing::run_command;
 using camrec::testing::shell_quote;
+using camrec::testing::top_level_boxes;
 
 /// Records with `config` into a new file `path` until the source ends (a frame limit or the
 /// end of a file source), then stops the recorder. The statistics of the finished recording,
@@ -62,35 +63,6 @@ inline std::string cli() { return CAMREC_CLI; }
 
 /// Path of a program built next to the tests (the examples).
 inline std::string built(const std::string& name) { return std::string(CAMREC_BINARY_DIR) + "/" + name; }
-
-/// One top-level box of a file.
-struct TopBox {
-  std::string type;
-  uint64_t offset = 0;
-  uint64_t size = 0;
-};
-
-/// The top-level boxes of `path` (stops at the first box that does not fit the file).
-inline std::vector<TopBox> top_level_boxes(const std::string& path) {
-  auto bytes = camrec::testing::read_file(path);
-  std::vector<TopBox> out;
-  uint64_t pos = 0;
-  auto be = [&](uint64_t at, int n) {
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v = v << 8 | bytes[at + i];
-    return v;
-  };
-  while (pos + 8 <= bytes.size()) {
-    uint64_t size = be(pos, 4);
-    std::string type(bytes.begin() + static_cast<ptrdiff_t>(pos + 4), bytes.begin() + static_cast<ptrdiff_t>(pos + 8));
-    if (size == 1 && pos + 16 <= bytes.size()) size = be(pos + 8, 8);
-    else if (size == 0) size = bytes.size() - pos;
-    if (size < 8 || pos + size > bytes.size()) break;
-    out.push_back({type, pos, size});
-    pos += size;
-  }
-  return out;
-}
 
 /// Types of the top-level boxes, space separated ("ftyp mdat moov").
 inline std::string top_level_types(const std::string& path) {

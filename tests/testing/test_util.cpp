@@ -8,6 +8,10 @@
 #include <random>
 #include <sstream>
 
+#include "box/fourcc.h"
+#include "box/top_level.h"
+#include "io/source.h"
+
 namespace camrec::testing {
 
 TempDir::TempDir() {
@@ -66,6 +70,17 @@ bool write_file(const std::string& path, const std::vector<uint8_t>& data) {
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
   return static_cast<bool>(out);
 }
+
+std::vector<TopBox> top_level_boxes(std::span<const uint8_t> bytes) {
+  io::MemorySource source(bytes);
+  auto scan = box::scan_top_level_boxes(source);
+  std::vector<TopBox> boxes;
+  if (!scan) return boxes;  // only an I/O error of the source, which memory cannot have
+  for (const auto& h : scan->boxes) boxes.push_back({box::fourcc_string(h.type), h.offset, h.size});
+  return boxes;
+}
+
+std::vector<TopBox> top_level_boxes(const std::string& path) { return top_level_boxes(read_file(path)); }
 
 std::vector<std::string> video_frame_md5s(const std::string& path, std::string* err) {
   auto r = run_command("ffmpeg -nostdin -v error -xerror -i " + shell_quote(path) + " -map 0:v:0 -f framemd5 -");

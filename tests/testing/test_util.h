@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// One complete top-level box of a file.
+struct TopBox {
+  std::string type;
+  uint64_t offset = 0;
+  uint64_t size = 0;  ///< Whole box, header included.
+};
+
+/// The complete top-level boxes of `bytes` in file order, up to the first box that does not
+/// fit (listed by the library's own walker, box::scan_top_level_boxes).
+std::vector<TopBox> top_level_boxes(std::span<const uint8_t> bytes);
+/// The same for the file at `path`.
+std::vector<TopBox> top_level_boxes(const std::string& path);
 
 /// Result of a finished command.
 struct CommandResult {
