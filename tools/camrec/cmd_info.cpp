@@ -2,9 +2,9 @@
 // fragments), its box tree with --boxes, as JSON with --json.
 #include <cstdio>
 
-#include "box/inspect.h"
 #include "camrec/demuxer.h"
 #include "cli_common.h"
+#include "demux/file_summary.h"
 #include "demux/inspect_file.h"
 #include "io/source.h"
 
@@ -39,49 +39,10 @@ int run_info(const InfoOptions& o) {
   if (!s.is_ok()) return report_error("info", s);
   const auto& layout = (*demuxer)->layout();
   const auto& tracks = (*demuxer)->tracks();
-  double duration = 0;
-  for (const auto& t : tracks)
-    if (t.timescale) duration = std::max(duration, static_cast<double>(t.start + static_cast<int64_t>(t.duration)) / t.timescale);
+  const double duration = static_cast<double>(demux::movie_duration_ms(tracks)) / 1000.0;
 
   if (o.json) {
-    box::JsonWriter j;
-    j.begin_object();
-    j.string("file", o.path);
-    j.number("size", layout.file_size);
-    j.string("layout", layout.fragmented ? "fragmented" : "regular");
-    j.number("fragments", layout.fragments);
-    j.boolean("mfra", layout.has_mfra);
-    j.boolean("truncated", layout.truncated);
-    j.number("duration_ms", static_cast<uint64_t>(duration * 1000 + 0.5));
-    j.begin_array("brands");
-    for (const auto& b : layout.brands) j.string(nullptr, b);
-    j.end_array();
-    j.begin_array("tracks");
-    for (const auto& t : tracks) {
-      j.begin_object();
-      j.number("id", uint64_t{t.track_id});
-      j.string("type", t.video ? "video" : t.audio ? "audio" : "other");
-      j.string("codec", t.codec_string);
-      j.string("sample_entry", t.sample_entry);
-      j.number("timescale", uint64_t{t.timescale});
-      if (t.video) {
-        j.number("width", uint64_t{t.width});
-        j.number("height", uint64_t{t.height});
-      }
-      if (t.audio) {
-        j.number("sample_rate", uint64_t{t.sample_rate});
-        j.number("channels", uint64_t{t.channels});
-      }
-      j.number("start", t.start);
-      j.number("duration", t.duration);
-      j.number("samples", t.sample_count);
-      j.number("key_frames", t.key_frames);
-      j.number("descriptions", uint64_t{t.description_count});
-      j.end_object();
-    }
-    j.end_array();
-    j.end_object();
-    std::printf("%s\n", j.text().c_str());
+    std::printf("%s\n", demux::file_summary_json(o.path, **demuxer).c_str());
     return kExitOk;
   }
 

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "demux/file_summary.h"
+
+#include <algorithm>
+
+#include "box/inspect.h"
+
+namespace camrec::demux {
+
+uint64_t movie_duration_ms(const std::vector<TrackInfo>& tracks) {
+  int64_t ms = 0;
+  for (const auto& t : tracks)
+    if (t.timescale) ms = std::max(ms, rescale(t.start + static_cast<int64_t>(t.duration), t.timescale, kMilliseconds));
+  return static_cast<uint64_t>(ms);
+}
+
+std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
+  const auto& layout = demuxer.layout();
+  const auto& tracks = demuxer.tracks();
+  box::JsonWriter j;
+  j.begin_object();
+  j.string("file", path);
+  j.number("size", layout.file_size);
+  j.string("layout", layout.fragmented ? "fragmented" : "regular");
+  j.number("fragments", layout.fragments);
+  j.boolean("mfra", layout.has_mfra);
+  j.boolean("truncated", layout.truncated);
+  j.number("duration_ms", movie_duration_ms(tracks));
+  j.begin_array("brands");
+  for (const auto& b : layout.brands) j.string(nullptr, b);
+  j.end_array();
+  j.begin_array("tracks");
+  for (const auto& t : tracks) {
+    j.begin_object();
+    j.number("id", uint64_t{t.track_id});
+    j.string("type", t.video ? "video" : t.audio ? "audio" : "other");
+    j.string("codec", t.codec_string);
+    j.string("sample_entry", t.sample_entry);
+    j.number("timescale", uint64_t{t.timescale});
+    if (t.video) {
+      j.number("width", uint64_t{t.width});
+      j.number("height", uint64_t{t.height});
+    }
+    if (t.audio) {
+      j.number("sample_rate", uint64_t{t.sample_rate});
+      j.number("channels", uint64_t{t.channels});
+    }
+    j.number("start", t.start);
+    j.number("duration", t.duration);
+    j.number("samples", t.sample_count);
+    j.number("key_frames", t.key_frames);
+    j.number("descriptions", uint64_t{t.description_count});
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  return j.text();
+}
+
+Result<std::string> file_summary_json(const std::string& path) {
+  CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(path));
+  CAMREC_RETURN_IF_ERROR(demuxer->scan());
+  return file_summary_json(path, *demuxer);
+}
+
+}  // namespace camrec::demux
