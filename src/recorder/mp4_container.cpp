@@ -28,6 +28,7 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
   rc.width = cfg.width;
   rc.height = cfg.height;
   rc.source = cfg.source;
+  rc.audio_source = cfg.audio_source;
   rc.paced = cfg.paced;
   MuxerOptions mo;
   mo.layout = cfg.fmp4_flag ? Layout::fragmented : Layout::regular;

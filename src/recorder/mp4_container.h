@@ -33,8 +33,10 @@ struct Mp4CfgStr {
   uint32_t height = 720;
   int audio_payload_type = 3;  ///< MP4_CODEC_ID_G711U
   int fmp4_flag = 0;
-  /// camrec extensions (not in K230): the video source and whether it runs in real time.
+  /// camrec extensions (not in K230): the video source, whether it runs in real time, and
+  /// the audio source ("tone", "wav:PATH", "alsa:DEVICE").
   std::string source = "testpattern";
+  std::string audio_source = "tone";
   bool paced = true;
 };
 

@@ -68,7 +68,7 @@ Status Recorder::build(const WriterFactory& make_writer) {
   CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(media::Sensor::YUV420SP, 0));
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
 
-  CAMREC_ASSIGN_OR_RETURN(encoder_, media::Encoder::create(media::VENC_DEV_ID));
+  CAMREC_ASSIGN_OR_RETURN(encoder_, media::Encoder::create(config_.encoder_device));
   const uint32_t chn = config_.encoder_channel;
   CAMREC_RETURN_IF_ERROR(encoder_->SetOutBufs(chn, 8, bind.width, bind.height));
   const uint32_t fps = std::max<uint32_t>(1, (config_.fps_num + config_.fps_den / 2) / config_.fps_den);
@@ -120,7 +120,7 @@ Status Recorder::start() {
   lo.overflow = config_.paced ? media::OverflowPolicy::drop : media::OverflowPolicy::block;
   lo.send_timeout_ms = config_.paced ? 1000 : -1;
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
-  CAMREC_ASSIGN_OR_RETURN(link_, media::MediaManager::link(bind.src, {media::VIDEO_ENCODE_MOD_ID, media::VENC_DEV_ID, chn}, lo));
+  CAMREC_ASSIGN_OR_RETURN(link_, media::MediaManager::link(bind.src, {media::VIDEO_ENCODE_MOD_ID, config_.encoder_device, chn}, lo));
   if (audio_source_) {
     CAMREC_RETURN_IF_ERROR(audio_source_->start());
     audio_thread_ = std::thread([this] { audio_loop(); });

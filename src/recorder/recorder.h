@@ -44,6 +44,9 @@ struct RecorderConfig {
   std::string preset = "veryfast";
   uint32_t encoder_channel = media::VENC_CHN_ID_0;
   uint32_t sensor_id = media::CAM_DEV_ID_0;
+  /// Encoder device 0..7: recorders running at once in one process each need their own
+  /// device (and sensor_id).
+  uint32_t encoder_device = media::VENC_DEV_ID;
   // Audio.
   std::optional<media::AudioCodec> audio;  ///< nullopt: no audio track.
   std::string audio_source = "tone";       ///< "tone", "wav:PATH", "alsa:DEVICE".
