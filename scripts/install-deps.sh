@@ -11,6 +11,7 @@ packages=(
   ffmpeg mediainfo gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-plugins-base-apps
   chromium
+  python3-dev pybind11-dev python3-pytest
 )
 
 missing=()
