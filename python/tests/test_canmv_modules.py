@@ -166,7 +166,7 @@ def test_bad_use_of_kd_mp4_raises_clear_errors(canmv_modules, sdcard):
     # Writing after destroy.
     with pytest.raises(camrec.Mp4Error) as e:
         kd_mp4_write_frame(h.value, track.value, frame)
-    assert e.value.ret == -1 and "not a live" in e.value.message
+    assert (e.value.ret, e.value.code) == (-1, "invalid_argument") and "handle" in e.value.message
     with pytest.raises(camrec.Mp4Error):
         kd_mp4_destroy(h.value)
     # A missing file for the demuxer.

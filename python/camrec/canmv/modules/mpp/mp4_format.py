@@ -43,7 +43,9 @@ def _check(ret, function):
     # kd_mp4_error_message() is "code: what happened".
     code, _, message = (_k230.kd_mp4_error_message() or f"internal: {function} returned {ret}").partition(": ")
     hint = _HINTS.get(ret)
-    raise Mp4Error(ret, code, f"{function}: {message}" + (f" ({hint})" if hint else ""))
+    if not message.startswith(function):
+        message = f"{function}: {message}"
+    raise Mp4Error(ret, code, message + (f" ({hint})" if hint else ""))
 
 
 def _expect(value, cls, function, position):
