@@ -80,9 +80,15 @@ def test_mux_demux_round_trip_keeps_every_byte_and_time(tmp_path):
 
     again = list(camrec.Demuxer(str(copy), annexb=True))
     assert len(again) == len(packets)
-    for a, b in zip(packets, again):
-        assert (a.pts, a.dts, a.key, bytes(a)) == (b.pts, b.dts, b.key, bytes(b))
-        assert memoryview(a).readonly and len(a) == len(a.data)
+    # Track by track: how the tracks interleave depends on the layout, each track's
+    # samples do not.
+    for track in index:
+        before = [p for p in packets if p.track == track]
+        after = [p for p in again if p.track == track]
+        assert len(before) == len(after) > 0
+        for a, b in zip(before, after):
+            assert (a.pts, a.dts, a.key, bytes(a)) == (b.pts, b.dts, b.key, bytes(b))
+            assert memoryview(a).readonly and len(a) == len(a.data)
     assert packets[0].key and tracks[0].video
     assert ffprobe_warnings(copy) == ""
 
