@@ -1,5 +1,7 @@
 # camrec: `make run` records the seed's clip, `make test` runs every test.
-# Each target first installs what is missing (Debian packages), then configures and builds.
+# Each target first installs what is missing (Debian packages), then configures and builds
+# only what it runs: `make run` the library and the CLI, `make test` also the tests and
+# examples, `make bench` the benchmarks.
 
 BUILD ?= build
 JOBS ?= 2
@@ -8,19 +10,27 @@ FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 45
 FUZZ_TARGETS := fuzz_box_reader fuzz_demuxer fuzz_annexb fuzz_recover fuzz_muxer
 
-.PHONY: all deps build run test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
+.PHONY: all deps deps-build configure build run test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+deps-build:
+	@bash scripts/install-deps.sh build
+
+configure:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+# The library, the CLI, the examples and the tests (not the benchmarks).
+build: deps configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # The seed's recording: test pattern, 1280x720 H.264 Main, 200 frames, into test.mp4.
-run: build
+# Builds the library and the CLI only, so a first run does not wait for the test suite.
+run: deps-build configure
+	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli
 	./$(BUILD)/camrec record -o test.mp4 --frames 200 --size 1280x720 --codec h264
 	./$(BUILD)/camrec info test.mp4
 
@@ -53,7 +63,8 @@ fuzz-run:
 	  else failed=$$((failed + 1)); echo "FAILED: $$t (input in $(BUILD)-fuzz/artifacts/$$t/)"; fi; \
 	done; echo "fuzz: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
-bench: build
+bench: deps configure
+	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli bench_measure bench_micro
 	bash bench/run.sh $(BUILD)
 
 clean:
