@@ -4,13 +4,14 @@
 # examples, `make bench` the benchmarks.
 
 BUILD ?= build
+PREFIX ?= /usr/local
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 45
 FUZZ_TARGETS := fuzz_box_reader fuzz_demuxer fuzz_annexb fuzz_recover fuzz_muxer
 
-.PHONY: all deps deps-build configure build run test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
+.PHONY: all deps deps-build configure build run install deb test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
 
 all: build
 
@@ -33,6 +34,23 @@ run: deps-build configure
 	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli
 	./$(BUILD)/camrec record -o test.mp4 --frames 200 --size 1280x720 --codec h264
 	./$(BUILD)/camrec info test.mp4
+
+# What `cmake --install` installs (see cmake/library.cmake), built without the tests.
+INSTALL_TARGETS := camrec_cli camrec_shared camrec_static camrec_man camrec_changelog
+
+# The library, headers, CMake package, camrec.pc, the CLI, man page and bash completion
+# under PREFIX (DESTDIR=... stages them).
+install: deps-build
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(INSTALL_TARGETS)
+	cmake --install $(BUILD)
+
+# camrec_<version>_amd64.deb and camrec-dev_<version>_amd64.deb in BUILD (CPack; Depends from
+# dpkg-shlibdeps). Install with: sudo apt-get install ./build/camrec_*.deb ./build/camrec-dev_*.deb
+deb: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target $(INSTALL_TARGETS)
+	cd $(BUILD) && cpack -G DEB
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 900

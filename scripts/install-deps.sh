@@ -17,6 +17,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-plugins-base-apps
   chromium
   python3-dev pybind11-dev python3-pytest
+  dpkg-dev file lintian
 )
 
 missing=()
