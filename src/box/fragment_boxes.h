@@ -194,12 +194,14 @@ struct TrackFragmentBox {
   std::optional<TrackFragmentDecodeTimeBox> tfdt;  ///< Optional child.
   std::vector<TrackRunBox> truns;  ///< Runs of contiguous samples, in file order.
   std::optional<SampleDependencyTypeBox> sdtp;  ///< Optional child.
-  std::vector<RawBox> unknown;  ///< sbgp, sgpd, saiz, saio, senc, subs, ...
+  std::vector<SampleGroupDescriptionBox> sgpd;  ///< Groups described for this fragment only.
+  std::vector<SampleToGroupBox> sbgp;           ///< This fragment's samples to groups.
+  std::vector<RawBox> unknown;  ///< saiz, saio, senc, subs, ...
   ChildOrder child_order;       ///< Order read from the file; not part of the value.
 
   template <class A>
   void describe(A& a) {
-    a.children(child_order, tfhd, tfdt, truns, sdtp, unknown);
+    a.children(child_order, tfhd, tfdt, truns, sdtp, sgpd, sbgp, unknown);
   }
   bool operator==(const TrackFragmentBox&) const = default;
 };
@@ -281,7 +283,9 @@ struct MovieFragmentRandomAccessOffsetBox {
   void describe(A& a) {
     a.full_header(version, flags);
     a.check_version(version, 0);
-    a.field("size", size);
+    // Named apart from the box header's own "size" in the inspector's JSON, where two equal
+    // keys in one object make readers keep either value.
+    a.field("mfra_size", size);
   }
   bool operator==(const MovieFragmentRandomAccessOffsetBox&) const = default;
 };

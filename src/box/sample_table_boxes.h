@@ -248,6 +248,87 @@ struct SampleDependencyTypeBox {
   bool operator==(const SampleDependencyTypeBox&) const = default;
 };
 
+// 'sbgp' Sample To Group, 14496-12 8.9.2
+struct SampleToGroupBox {
+  static constexpr FourCC kType = fourcc("sbgp");
+  struct Entry {
+    uint32_t sample_count = 0;
+    /// 1-based index into the sgpd of the same grouping type (above 0x10000: into the
+    /// traf's own sgpd, 8.9.4); 0 = the sample belongs to no group of this type.
+    uint32_t group_description_index = 0;
+    bool operator==(const Entry&) const = default;
+  };
+  uint8_t version = 0;  ///< 1 adds grouping_type_parameter.
+  uint32_t flags = 0;   ///< Full box flags; none defined, kept as read.
+  FourCC grouping_type = fourcc("roll");  ///< 'roll', 'rap ', 'sync', 'prol', ...
+  uint32_t grouping_type_parameter = 0;   ///< Version 1 only.
+  std::vector<Entry> entries;  ///< Runs of samples, in decode order.
+
+  template <class A>
+  void describe(A& a) {
+    a.full_header(version, flags);
+    a.check_version(version, 1);
+    a.fourcc("grouping_type", grouping_type);
+    if (version == 1) a.field("grouping_type_parameter", grouping_type_parameter);
+    uint32_t entry_count = static_cast<uint32_t>(entries.size());
+    a.field("entry_count", entry_count);
+    a.list("entries", entries, entry_count, 8, [](auto& ar, Entry& e) {
+      ar.field("sample_count", e.sample_count);
+      ar.field("group_description_index", e.group_description_index);
+    });
+  }
+  bool operator==(const SampleToGroupBox&) const = default;
+};
+
+// 'sgpd' Sample Group Description, 14496-12 8.9.3
+struct SampleGroupDescriptionBox {
+  static constexpr FourCC kType = fourcc("sgpd");
+  uint8_t version = 1;  ///< 0 is deprecated (entry sizes implied by the grouping type).
+  uint32_t flags = 0;   ///< Full box flags; none defined, kept as read.
+  FourCC grouping_type = fourcc("roll");
+  /// Version 1: the size of every entry, or 0 when each entry carries its own length.
+  uint32_t default_length = 0;
+  uint32_t default_group_description_index = 0;  ///< Version 2 and later.
+  /// The entries, raw: 'roll'/'prol' an int16 roll_distance, 'rap ' one byte
+  /// (num_leading_samples_known, num_leading_samples), 'sync' one byte (NAL unit type).
+  std::vector<std::vector<uint8_t>> entries;
+  /// Version 0/2 entries of a grouping type whose entry size camrec does not know: nothing
+  /// tells where one ends, so they are kept as one block (entries is then empty).
+  std::vector<uint8_t> opaque_entries;
+  uint32_t opaque_entry_count = 0;  ///< How many entries opaque_entries holds.
+
+  /// Bytes of one entry when the box does not say (version 0): fixed by the grouping type.
+  static uint32_t implied_length(FourCC type) {
+    if (type == fourcc("roll") || type == fourcc("prol")) return 2;
+    if (type == fourcc("rap ") || type == fourcc("sync")) return 1;
+    return 0;
+  }
+
+  template <class A>
+  void describe(A& a) {
+    a.full_header(version, flags);
+    a.check_version(version, 2);
+    a.fourcc("grouping_type", grouping_type);
+    if (version == 1) a.field("default_length", default_length);
+    if (version >= 2) a.field("default_group_description_index", default_group_description_index);
+    const bool own_lengths = version == 1 && default_length == 0;
+    const uint32_t fixed = version == 1 ? default_length : implied_length(grouping_type);
+    if (!own_lengths && fixed == 0) {
+      a.field("entry_count", opaque_entry_count);
+      a.rest("opaque_entries", opaque_entries);
+      return;
+    }
+    uint32_t entry_count = static_cast<uint32_t>(entries.size());
+    a.field("entry_count", entry_count);
+    a.list("entries", entries, entry_count, own_lengths ? 4 : fixed, [own_lengths, fixed](auto& ar, std::vector<uint8_t>& e) {
+      uint32_t length = own_lengths ? static_cast<uint32_t>(e.size()) : fixed;
+      if (own_lengths) ar.field("description_length", length);
+      ar.bytes("description", e, length);
+    });
+  }
+  bool operator==(const SampleGroupDescriptionBox&) const = default;
+};
+
 // 'stbl' Sample Table, 14496-12 8.5.1
 struct SampleTableBox {
   static constexpr FourCC kType = fourcc("stbl");
@@ -261,12 +342,14 @@ struct SampleTableBox {
   std::optional<ChunkOffsetBox> stco;        ///< stco or co64.
   std::optional<ChunkLargeOffsetBox> co64;  ///< Optional child.
   std::optional<SampleDependencyTypeBox> sdtp;  ///< Optional child.
-  std::vector<RawBox> unknown;  ///< sgpd, sbgp, subs, saiz, saio, cslg, ...
+  std::vector<SampleGroupDescriptionBox> sgpd;  ///< One per grouping type.
+  std::vector<SampleToGroupBox> sbgp;           ///< One per grouping type (and parameter).
+  std::vector<RawBox> unknown;  ///< subs, saiz, saio, cslg, ...
   ChildOrder child_order;       ///< Order read from the file; not part of the value.
 
   template <class A>
   void describe(A& a) {
-    a.children(child_order, stsd, stts, ctts, stss, stsc, stsz, stz2, stco, co64, sdtp, unknown);
+    a.children(child_order, stsd, stts, ctts, stss, stsc, stsz, stz2, stco, co64, sdtp, sgpd, sbgp, unknown);
   }
   bool operator==(const SampleTableBox&) const = default;
 };

@@ -256,6 +256,17 @@ inline SampleDependencyTypeBox make_sample<SampleDependencyTypeBox>() {
 }
 
 template <>
+inline SampleToGroupBox make_sample<SampleToGroupBox>() {
+  return SampleToGroupBox{1, 0, fourcc("rap "), 7, {{4, 1}, {26, 0}, {1, 0x10001}}};
+}
+
+template <>
+inline SampleGroupDescriptionBox make_sample<SampleGroupDescriptionBox>() {
+  // Version 1 with a length per entry (default_length 0).
+  return SampleGroupDescriptionBox{1, 0, fourcc("xyzw"), 0, 0, {{1, 2, 3}, {}, {0xff}}, {}, 0};
+}
+
+template <>
 inline SampleTableBox make_sample<SampleTableBox>() {
   SampleTableBox b;
   b.stsd = make_sample<SampleDescriptionBox>();
@@ -266,7 +277,9 @@ inline SampleTableBox make_sample<SampleTableBox>() {
   b.stz2 = make_sample<CompactSampleSizeBox>();
   b.co64 = make_sample<ChunkLargeOffsetBox>();
   b.sdtp = make_sample<SampleDependencyTypeBox>();
-  b.unknown.push_back(RawBox{fourcc("sgpd"), {1, 2, 3, 4}});
+  b.sgpd = {make_sample<SampleGroupDescriptionBox>(), SampleGroupDescriptionBox{0, 0, fourcc("rap "), 0, 0, {{0x84}}, {}, 0}};
+  b.sbgp = {make_sample<SampleToGroupBox>()};
+  b.unknown.push_back(RawBox{fourcc("subs"), {1, 2, 3, 4}});
   return b;
 }
 
@@ -369,6 +382,9 @@ inline TrackFragmentBox make_sample<TrackFragmentBox>() {
   b.tfdt = make_sample<TrackFragmentDecodeTimeBox>();
   b.truns = {make_sample<TrackRunBox>(), TrackRunBox{}};
   b.sdtp = make_sample<SampleDependencyTypeBox>();
+  b.sgpd = {SampleGroupDescriptionBox{1, 0, fourcc("roll"), 2, 0, {{0xff, 0xfc}}, {}, 0},
+            SampleGroupDescriptionBox{2, 0, fourcc("seig"), 0, 1, {}, {9, 8, 7, 6}, 2}};
+  b.sbgp = {SampleToGroupBox{0, 0, fourcc("roll"), 0, {{5, 0x10001}}}};
   b.unknown.push_back(RawBox{fourcc("saiz"), {0, 0, 0, 0, 8}});
   return b;
 }

@@ -21,7 +21,8 @@ using AllBoxes = ::testing::Types<
     DataReferenceBox, DataEntryUrlBox, SampleTableBox, SampleDescriptionBox, VisualSampleEntry, AudioSampleEntry,
     AvcConfigurationBox, HevcConfigurationBox, EsdsBox, OpusSpecificBox, BitRateBox, PixelAspectRatioBox,
     ColourInformationBox, TimeToSampleBox, CompositionOffsetBox, SyncSampleBox, SampleToChunkBox, SampleSizeBox,
-    CompactSampleSizeBox, ChunkOffsetBox, ChunkLargeOffsetBox, SampleDependencyTypeBox, MovieExtendsBox,
+    CompactSampleSizeBox, ChunkOffsetBox, ChunkLargeOffsetBox, SampleDependencyTypeBox, SampleToGroupBox,
+    SampleGroupDescriptionBox, MovieExtendsBox,
     MovieExtendsHeaderBox, TrackExtendsBox, MovieFragmentBox, MovieFragmentHeaderBox, TrackFragmentBox,
     TrackFragmentHeaderBox, TrackFragmentDecodeTimeBox, TrackRunBox, MovieFragmentRandomAccessBox,
     TrackFragmentRandomAccessBox, MovieFragmentRandomAccessOffsetBox, SegmentIndexBox>;
