@@ -31,10 +31,15 @@ struct TrackInfo {
   uint32_t channels = 0;
   uint32_t description_count = 0;  ///< Sample descriptions (stsd entries).
   /// Presentation start in the track timescale: the empty edits of the edit list, i.e. how
-  /// long after the movie's start the track begins (0 for most tracks).
+  /// long after the movie's start the track begins (0 for most tracks). After scan(): the
+  /// earliest presentation time of a sample (a fragmented track's first tfdt), as ffprobe
+  /// reports a stream's start.
   int64_t start = 0;
   /// Duration in the track timescale (sum of the sample durations found).
   uint64_t duration = 0;
+  /// What the edit list presents of the media, in the track timescale (the pre-skip and
+  /// padding of Opus, the priming of AAC left out); 0 when no edit list says.
+  uint64_t edit_duration = 0;
   uint64_t sample_count = 0;
   uint64_t key_frames = 0;
   /// Decoder configuration of the first description: avcC / hvcC record, AAC
@@ -73,6 +78,10 @@ struct FileLayout {
   bool truncated = false;       ///< The last box passes the end of the file.
   uint64_t file_size = 0;
   std::vector<std::string> brands;  ///< major brand first.
+  /// Length of the presentation as the file declares it (mehd in a fragmented file, else
+  /// mvhd), in `movie_timescale` units; 0 when the file does not say.
+  uint64_t movie_duration = 0;
+  Timescale movie_timescale = 0;
 };
 
 class Demuxer {

@@ -1,6 +1,7 @@
 #include "camrec/demuxer.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "camrec/checked.h"
 #include "demux/demuxer_impl.h"
@@ -151,6 +152,8 @@ Status Demuxer::Impl::load_tracks() {
         if (trex.track_ID == t.info.track_id) t.trex = trex;
     tracks.push_back(std::move(t));
   }
+  layout.movie_timescale = moov->mvhd.timescale;
+  layout.movie_duration = moov->mvex && moov->mvex->mehd ? moov->mvex->mehd->fragment_duration : moov->mvhd.duration;
   for (uint32_t i = 0; i < tracks.size(); ++i) {
     auto& t = tracks[i];
     const auto& stbl = t.trak.mdia.minf.stbl;
@@ -174,6 +177,10 @@ Status Demuxer::Impl::load_tracks() {
       // of the file, and the shift is later added to sample times of up to 2^62 ticks.
       constexpr int128 kMaxShift = int128{1} << 61;
       int128 shift = 0;
+      int128 presented = 0;
+      for (const auto& e : t.trak.edts->elst->entries)
+        if (e.media_time != -1) presented += (static_cast<int128>(e.segment_duration) * t.info.timescale + movie_ts / 2) / movie_ts;
+      if (presented <= kMaxShift) t.info.edit_duration = static_cast<uint64_t>(presented);
       for (const auto& e : t.trak.edts->elst->entries) {
         if (e.media_time == -1) {
           shift += (static_cast<int128>(e.segment_duration) * t.info.timescale + movie_ts / 2) / movie_ts;
@@ -284,26 +291,29 @@ Status Demuxer::scan() {
   auto& d = *impl_;
   d.rewind();
   std::vector<uint64_t> counts(d.tracks.size(), 0), keys(d.tracks.size(), 0), durations(d.tracks.size(), 0);
+  std::vector<std::optional<int64_t>> first_shown(d.tracks.size());
+  auto count = [&](const SampleRef& r) {
+    ++counts[r.track];
+    keys[r.track] += r.sync;
+    durations[r.track] += r.duration;
+    const int64_t pts = r.dts + r.composition_offset + d.tracks[r.track].pts_shift;
+    if (!first_shown[r.track] || pts < *first_shown[r.track]) first_shown[r.track] = pts;
+  };
   SampleRef ref;
-  while (d.next_moov_sample(ref)) {
-    ++counts[ref.track];
-    keys[ref.track] += ref.sync;
-    durations[ref.track] += ref.duration;
-  }
+  while (d.next_moov_sample(ref)) count(ref);
   d.moov_samples_done = true;
   for (size_t m = 0; m < d.moof_offsets.size(); ++m) {
     CAMREC_RETURN_IF_ERROR(d.load_fragment(d.moof_offsets[m]));
-    for (auto& r : d.queue) {
-      ++counts[r.track];
-      keys[r.track] += r.sync;
-      durations[r.track] += r.duration;
-    }
+    for (auto& r : d.queue) count(r);
     d.queue.clear();
   }
   for (size_t i = 0; i < d.tracks.size(); ++i) {
     d.infos[i].sample_count = counts[i];
     d.infos[i].key_frames = keys[i];
     d.infos[i].duration = durations[i];
+    // Samples the edit list hides (pre-skip, priming) do not move the start before the
+    // edit's: the track is shown from the later of the two.
+    if (first_shown[i]) d.infos[i].start = std::max(d.tracks[i].info.start, *first_shown[i]);
   }
   d.rewind();
   return Status::ok();

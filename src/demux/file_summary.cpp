@@ -7,10 +7,15 @@
 
 namespace camrec::demux {
 
-uint64_t movie_duration_ms(const std::vector<TrackInfo>& tracks) {
+uint64_t presented_duration(const TrackInfo& track) { return track.edit_duration ? track.edit_duration : track.duration; }
+
+uint64_t movie_duration_ms(const FileLayout& layout, const std::vector<TrackInfo>& tracks) {
+  if (layout.movie_duration && layout.movie_timescale && layout.movie_duration <= (uint64_t{1} << 62))
+    return static_cast<uint64_t>(rescale(static_cast<int64_t>(layout.movie_duration), layout.movie_timescale, kMilliseconds));
   int64_t ms = 0;
   for (const auto& t : tracks)
-    if (t.timescale) ms = std::max(ms, rescale(t.start + static_cast<int64_t>(t.duration), t.timescale, kMilliseconds));
+    if (t.timescale)
+      ms = std::max(ms, rescale(t.start + static_cast<int64_t>(presented_duration(t)), t.timescale, kMilliseconds));
   return static_cast<uint64_t>(ms);
 }
 
@@ -25,7 +30,7 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
   j.number("fragments", layout.fragments);
   j.boolean("mfra", layout.has_mfra);
   j.boolean("truncated", layout.truncated);
-  j.number("duration_ms", movie_duration_ms(tracks));
+  j.number("duration_ms", movie_duration_ms(layout, tracks));
   j.begin_array("brands");
   for (const auto& b : layout.brands) j.string(nullptr, b);
   j.end_array();
@@ -46,7 +51,7 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
       j.number("channels", uint64_t{t.channels});
     }
     j.number("start", t.start);
-    j.number("duration", t.duration);
+    j.number("duration", presented_duration(t));
     j.number("samples", t.sample_count);
     j.number("key_frames", t.key_frames);
     j.number("descriptions", uint64_t{t.description_count});

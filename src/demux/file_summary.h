@@ -11,7 +11,8 @@ namespace camrec::demux {
 
 /// JSON object describing an opened file: file, size, layout, fragments, mfra, truncated,
 /// duration_ms, brands and one object per track (id, type, codec, sample_entry, timescale,
-/// width/height or sample_rate/channels, start, duration, samples, key_frames, descriptions).
+/// width/height or sample_rate/channels, start, duration (presented_duration), samples,
+/// key_frames, descriptions).
 /// `demuxer` must have been scan()ned so the counts cover every fragment.
 std::string file_summary_json(const std::string& path, const Demuxer& demuxer);
 
@@ -19,8 +20,12 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer);
 /// malformed, io, ...).
 Result<std::string> file_summary_json(const std::string& path);
 
-/// Milliseconds from the movie's start to the end of its longest track (edit list delays
-/// included), rounded to nearest.
-uint64_t movie_duration_ms(const std::vector<TrackInfo>& tracks);
+/// What a track presents, in its timescale: its edit list's duration when there is one
+/// (the priming of AAC and Opus left out), else what its samples last.
+uint64_t presented_duration(const TrackInfo& track);
+
+/// Milliseconds the file lasts, like ffprobe: what mehd (fragmented) or mvhd declares, else
+/// from the movie's start to the end of its longest track; rounded to nearest.
+uint64_t movie_duration_ms(const FileLayout& layout, const std::vector<TrackInfo>& tracks);
 
 }  // namespace camrec::demux

@@ -67,6 +67,10 @@ Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
                              : t.fragment_time;
     uint64_t data_pos = base;
     bool cut = false;
+    // Random access points may be marked by a 'rap '/'sync' group instead of the flags.
+    demux::RandomAccessGroups rap_groups;
+    rap_groups.init(traf.sbgp);
+    uint64_t traf_sample = 0;
     for (size_t r = 0; r < traf.truns.size() && !cut; ++r) {
       const auto& trun = traf.truns[r];
       if (trun.flags & TrackRunBox::kDataOffsetPresent) {
@@ -88,7 +92,8 @@ Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
         uint32_t flags = default_flags;
         if (trun.flags & TrackRunBox::kSampleFlagsPresent) flags = e.sample_flags;
         else if (i == 0 && (trun.flags & TrackRunBox::kFirstSampleFlagsPresent)) flags = trun.first_sample_flags;
-        s.sync = !(flags & kNonSync);
+        s.sync = !(flags & kNonSync) || (rap_groups.any() && rap_groups.contains(traf_sample));
+        ++traf_sample;
         if (trun.flags & TrackRunBox::kSampleCompositionTimeOffsetPresent)
           s.composition_offset = e.sample_composition_time_offset;
         // A version 0 trun stores unsigned offsets; values past 2^31 are kept as files

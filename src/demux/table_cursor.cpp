@@ -12,6 +12,28 @@ Status bad(const std::string& what) { return make_error(Errc::malformed, "sample
 
 }  // namespace
 
+bool is_random_access_group(box::FourCC type) { return type == box::fourcc("rap ") || type == box::fourcc("sync"); }
+
+void RandomAccessGroups::init(const std::vector<box::SampleToGroupBox>& sbgps) {
+  groups_.clear();
+  for (const auto& sbgp : sbgps)
+    if (is_random_access_group(sbgp.grouping_type)) groups_.push_back({&sbgp, 0, 0});
+}
+
+bool RandomAccessGroups::contains(uint64_t index) {
+  bool member = false;
+  for (auto& g : groups_) {
+    const auto& entries = g.sbgp->entries;
+    while (g.entry < entries.size() && index >= g.entry_start + entries[g.entry].sample_count) {
+      g.entry_start += entries[g.entry].sample_count;
+      ++g.entry;
+    }
+    // Past the last run, samples belong to no group (8.9.2.3).
+    if (g.entry < entries.size() && entries[g.entry].group_description_index != 0) member = true;
+  }
+  return member;
+}
+
 Status TableCursor::init(const box::SampleTableBox& stbl, uint32_t track, uint64_t file_size,
                          uint32_t description_count, bool group_pcm_chunks) {
   stbl_ = &stbl;
@@ -87,6 +109,7 @@ Status TableCursor::init(const box::SampleTableBox& stbl, uint32_t track, uint64
     sample_count_ = chunks;
   }
   if (table_samples_ > 0) chunk_pos_ = chunk_offset(0);
+  rap_groups_.init(stbl.sbgp);
   return Status::ok();
 }
 
@@ -139,6 +162,8 @@ bool TableCursor::next(SampleRef& out) {
     while (stss_entry_ < sync.size() && sync[stss_entry_] < sample_index_ + 1) ++stss_entry_;
     out.sync = stss_entry_ < sync.size() && sync[stss_entry_] == sample_index_ + 1;
   }
+  // A random access point may be marked by a sample group instead of stss.
+  if (!out.sync && rap_groups_.any()) out.sync = rap_groups_.contains(sample_index_);
   uint64_t duration = 0;
   for (uint32_t i = 0; i < count; ++i) {
     out.size += sample_size(sample_index_);

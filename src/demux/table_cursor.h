@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "box/sample_table_boxes.h"
 #include "camrec/status.h"
@@ -20,6 +21,31 @@ struct SampleRef {
   uint64_t offset = 0;
   uint64_t size = 0;
 };
+
+/// Walks the 'rap ' and 'sync' sample groups of a table (sbgp, 14496-12 8.9.2) in sample
+/// order: the random access points a file marks without listing them in stss (GPAC writes
+/// H.265 CRAs so, with an empty stss; 14496-15 gives 'sync' for NAL-typed sync samples).
+class RandomAccessGroups {
+ public:
+  /// Takes the groups from `sbgps` (the vector must outlive the walker).
+  void init(const std::vector<box::SampleToGroupBox>& sbgps);
+  /// True when any group was found (else every answer is false).
+  bool any() const { return !groups_.empty(); }
+  /// Whether sample `index` (0-based, increasing between calls) is in a 'rap ' or 'sync'
+  /// group.
+  bool contains(uint64_t index);
+
+ private:
+  struct Walk {
+    const box::SampleToGroupBox* sbgp = nullptr;
+    size_t entry = 0;
+    uint64_t entry_start = 0;  ///< Sample index where `entry` begins.
+  };
+  std::vector<Walk> groups_;
+};
+
+/// True when `type` names a group of random access points ('rap ' or 'sync').
+bool is_random_access_group(box::FourCC type);
 
 class TableCursor {
  public:
@@ -59,6 +85,7 @@ class TableCursor {
   uint32_t in_chunk_ = 0;        ///< Samples of the current chunk already emitted.
   uint64_t chunk_pos_ = 0;       ///< File offset of the next sample in the chunk.
   size_t stss_entry_ = 0;
+  RandomAccessGroups rap_groups_;
   int64_t dts_ = 0;
 };
 

@@ -39,7 +39,7 @@ int run_info(const InfoOptions& o) {
   if (!s.is_ok()) return report_error("info", s);
   const auto& layout = (*demuxer)->layout();
   const auto& tracks = (*demuxer)->tracks();
-  const double duration = static_cast<double>(demux::movie_duration_ms(tracks)) / 1000.0;
+  const double duration = static_cast<double>(demux::movie_duration_ms(layout, tracks)) / 1000.0;
 
   if (o.json) {
     std::printf("%s\n", demux::file_summary_json(o.path, **demuxer).c_str());
@@ -61,10 +61,11 @@ int run_info(const InfoOptions& o) {
       double fps = t.duration ? static_cast<double>(t.sample_count) * t.timescale / static_cast<double>(t.duration) : 0;
       std::printf("video %s %ux%u, %llu frames, %llu key frames, %s s, %.3f fps", t.codec_string.c_str(), t.width,
                   t.height, static_cast<unsigned long long>(t.sample_count),
-                  static_cast<unsigned long long>(t.key_frames), seconds(t.duration, t.timescale).c_str(), fps);
+                  static_cast<unsigned long long>(t.key_frames), seconds(demux::presented_duration(t), t.timescale).c_str(), fps);
     } else if (t.audio) {
       std::printf("audio %s %u Hz %u ch, %llu samples, %s s", t.codec_string.c_str(), t.sample_rate, t.channels,
-                  static_cast<unsigned long long>(t.sample_count), seconds(t.duration, t.timescale).c_str());
+                  static_cast<unsigned long long>(t.sample_count),
+                  seconds(demux::presented_duration(t), t.timescale).c_str());
     } else {
       std::printf("%s, %llu samples", t.sample_entry.c_str(), static_cast<unsigned long long>(t.sample_count));
     }
