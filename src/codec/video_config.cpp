@@ -111,6 +111,11 @@ Result<VideoFormat> describe_video(const VideoParameterSets& sets) {
     f.profile_idc = s.profile_idc;
     f.level_idc = s.level_idc;
     f.reorder_depth = s.reorder_depth();
+    f.signal_type_present = s.vui.video_signal_type_present_flag;
+    f.colour_primaries = s.vui.colour_primaries;
+    f.transfer_characteristics = s.vui.transfer_characteristics;
+    f.matrix_coefficients = s.vui.matrix_coefficients;
+    f.full_range = s.vui.video_full_range_flag;
     if (s.vui.timing_info_present_flag && s.vui.num_units_in_tick != 0 && s.vui.time_scale != 0) {
       f.rate_num = s.vui.time_scale;
       f.rate_den = 2 * s.vui.num_units_in_tick;
@@ -131,6 +136,11 @@ Result<VideoFormat> describe_video(const VideoParameterSets& sets) {
   f.profile_idc = s.profile_tier_level.general_profile_idc;
   f.level_idc = s.profile_tier_level.general_level_idc;
   f.reorder_depth = s.reorder_depth();
+  f.signal_type_present = s.vui.video_signal_type_present_flag;
+  f.colour_primaries = s.vui.colour_primaries;
+  f.transfer_characteristics = s.vui.transfer_characteristics;
+  f.matrix_coefficients = s.vui.matrix_coeffs;
+  f.full_range = s.vui.video_full_range_flag;
   if (s.vui.vui_timing_info_present_flag && s.vui.vui_num_units_in_tick != 0 && s.vui.vui_time_scale != 0) {
     f.rate_num = s.vui.vui_time_scale;
     f.rate_den = s.vui.vui_num_units_in_tick;

@@ -67,6 +67,13 @@ struct VideoFormat {
   /// both 0 when the stream does not say. H.264: time_scale / (2 * num_units_in_tick).
   uint32_t rate_num = 0;
   uint32_t rate_den = 0;
+  /// The VUI's video signal type (E.2.1): ISO/IEC 23091-2 code points for an 'nclx' colr,
+  /// present only when video_signal_type_present_flag is set.
+  bool signal_type_present = false;
+  uint8_t colour_primaries = 2;  ///< 2 = unspecified.
+  uint8_t transfer_characteristics = 2;
+  uint8_t matrix_coefficients = 2;
+  bool full_range = false;
   bool operator==(const VideoFormat&) const = default;
 };
 

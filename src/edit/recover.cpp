@@ -119,10 +119,21 @@ Result<RecoverReport> rebuild(std::unique_ptr<io::Source> source, const std::str
   DemuxOptions dopt;
   dopt.annexb = true;
   CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(std::move(source), dopt));
+  // Every track that has a sample is kept, and only those: a file cut inside its first
+  // fragment would otherwise come back as an empty audio track (configured from its
+  // sample entry alone) without the video.
+  CAMREC_RETURN_IF_ERROR(demuxer->scan());
+  uint64_t samples = 0;
+  for (const auto& t : demuxer->tracks()) samples += t.sample_count;
+  if (samples == 0)
+    return make_error(Errc::malformed, "no complete sample: the recording stopped before its first fragment was "
+                                       "written, so there is nothing to recover");
   MuxerOptions mopt;
   mopt.layout = layout;
   CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(out, mopt));
-  auto copied = copy_samples(*demuxer, *muxer);
+  edit::CopyOptions copy_options;
+  copy_options.skip_empty_tracks = true;
+  auto copied = copy_samples(*demuxer, *muxer, copy_options);
   Status closed = muxer->close();
   if (!copied) return copied.error();
   CAMREC_RETURN_IF_ERROR(closed);

@@ -42,6 +42,21 @@ class AudioInput : public TrackInput {
   bool is_video() const override { return false; }
   Timescale timescale() const override { return timescale_; }
 
+  uint32_t priming() const override {
+    if (config_.codec != Codec::opus) return 0;
+    return static_cast<uint32_t>(rescale(opus_head_.pre_skip, 48'000, timescale_));
+  }
+  int16_t roll_distance() const override { return roll_distance_; }
+  bool trims_end() const override { return config_.codec == Codec::opus; }
+
+  uint32_t pcm_frame_bytes() const override {
+    // GStreamer's qtdemux reads 'ulaw'/'alaw' as QuickTime sound, one sample per frame
+    // (stsz = bytes per frame, stts delta 1): 320-byte samples come out as 150 bytes of
+    // sound out of 48000. That layout needs a tick per frame, i.e. timescale = rate.
+    const bool g711 = config_.codec == Codec::g711_alaw || config_.codec == Codec::g711_ulaw;
+    return g711 && timescale_ == config_.sample_rate ? config_.channels : 0;
+  }
+
   std::string codec_string() const override {
     switch (config_.codec) {
       case Codec::g711_alaw: return "alaw";
@@ -161,6 +176,11 @@ class AudioInput : public TrackInput {
     Prepared s;
     s.data = packet;
     s.duration = static_cast<uint32_t>(rescale(samples48k, 48'000, timescale_));
+    if (roll_distance_ == 0 && samples48k > 0) {
+      // Opus in ISOBMFF 4.3.6.2: a decoder converges after 80 ms (3840 samples at 48 kHz):
+      // -4 for 20 ms packets.
+      roll_distance_ = static_cast<int16_t>(-static_cast<int32_t>((3840 + samples48k - 1) / samples48k));
+    }
     return s;
   }
 
@@ -178,6 +198,7 @@ class AudioInput : public TrackInput {
   uint64_t total_bytes_ = 0;
   uint64_t frames_ = 0;
   codec::OpusHead opus_head_;
+  int16_t roll_distance_ = 0;  ///< From the first Opus packet's duration.
 };
 
 }  // namespace

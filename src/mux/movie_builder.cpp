@@ -17,7 +17,7 @@ box::TrackBox make_trak(const Track& t) {
   trak.tkhd.flags = 3;  // track_enabled | track_in_movie
   trak.tkhd.track_ID = t.track_id;
   if (t.is_video()) {
-    trak.tkhd.width = t.input->width() << 16;
+    trak.tkhd.width = t.input->presentation_width();
     trak.tkhd.height = t.input->height() << 16;
   } else {
     trak.tkhd.volume = 0x0100;
@@ -30,6 +30,24 @@ box::TrackBox make_trak(const Track& t) {
   else trak.mdia.minf.smhd = box::SoundMediaHeaderBox{};
   t.input->describe(trak.mdia.minf.stbl.stsd);
   return trak;
+}
+
+/// The 'roll' group of a track whose samples need pre-roll (Opus in ISOBMFF 4.3.6.2).
+box::SampleGroupDescriptionBox roll_description(int16_t distance) {
+  box::SampleGroupDescriptionBox sgpd;
+  sgpd.version = 1;
+  sgpd.grouping_type = box::fourcc("roll");
+  sgpd.default_length = 2;
+  const auto bits = static_cast<uint16_t>(distance);
+  sgpd.entries.push_back({static_cast<uint8_t>(bits >> 8), static_cast<uint8_t>(bits & 0xff)});
+  return sgpd;
+}
+
+box::SampleToGroupBox roll_samples(uint32_t count, uint32_t description_index) {
+  box::SampleToGroupBox sbgp;
+  sbgp.grouping_type = box::fourcc("roll");
+  sbgp.entries.push_back({count, description_index});
+  return sbgp;
 }
 
 box::MovieHeaderBox make_mvhd(const std::vector<Track*>& tracks) {
@@ -49,7 +67,9 @@ box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*
   if (options.layout == Layout::fragmented) {
     ftyp.major_brand = fourcc("iso6");
     ftyp.compatible_brands = {fourcc("iso6"), fourcc("isom"), fourcc("iso2"), fourcc("mp41")};
-    if (options.cmaf) ftyp.compatible_brands.push_back(fourcc("cmfc"));
+    // A CMAF track file holds one track (23000-19 7.3.1); a file with several keeps the
+    // CMAF fragment rules (one traf per moof) without claiming the brand.
+    if (options.cmaf && tracks.size() == 1) ftyp.compatible_brands.push_back(fourcc("cmfc"));
   } else {
     // The file ends as a regular MP4; iso6 announces the fragments it holds while recording.
     ftyp.major_brand = fourcc("isom");
@@ -65,7 +85,7 @@ box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*
   return ftyp;
 }
 
-box::MovieBox make_init_moov(const std::vector<Track*>& tracks) {
+box::MovieBox make_init_moov(const std::vector<Track*>& tracks, bool cmaf) {
   box::MovieBox moov;
   moov.mvhd = make_mvhd(tracks);
   box::MovieExtendsBox mvex;
@@ -74,9 +94,20 @@ box::MovieBox make_init_moov(const std::vector<Track*>& tracks) {
   mvex.mehd = box::MovieExtendsHeaderBox{1, 0, 0};
   for (auto* t : tracks) {
     moov.traks.push_back(make_trak(*t));
-    if (t->started && t->presentation_delay() > 0) {
-      // B-frames: show the media from its first frame's presentation on. A zero duration
-      // means "the whole track" in a fragmented file (14496-12 8.6.6.1).
+    if (cmaf) {
+      // CMAF writes the pixel aspect even when square (as GPAC's CMAF output does).
+      for (auto& entry : moov.traks.back().mdia.minf.stbl.stsd.visual)
+        if (!entry.pasp) entry.pasp = box::PixelAspectRatioBox{};
+    }
+    if (const int16_t roll = t->input->roll_distance()) {
+      // Described once here; each traf's sbgp points at it.
+      moov.traks.back().mdia.minf.stbl.sgpd.push_back(roll_description(roll));
+      t->roll_in_header = true;
+    }
+    if (t->presentation_delay() > 0) {
+      // B-frames: show the media from its first frame's presentation on; Opus: from the
+      // end of the pre-skip. A zero duration means "the whole track" in a fragmented file
+      // (14496-12 8.6.6.1).
       box::EditListBox elst;
       elst.entries.push_back({0, t->presentation_delay(), 1, 0});
       moov.traks.back().edts = box::EditBox{};
@@ -118,7 +149,10 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
     trak.mdia.mdhd.duration = media_duration;
     trak.mdia.mdhd.version = media_duration > UINT32_MAX ? 1 : 0;
     uint64_t start = t->decode_base > 0 ? movie_duration(*t, static_cast<uint64_t>(t->decode_base)) : 0;
-    uint64_t length = movie_duration(*t, media_duration);
+    // Opus: the pre-skip at the start and the padding of the last packet are not presented
+    // (Opus in ISOBMFF 4.4), so players output exactly the samples captured.
+    const uint64_t hidden = uint64_t{t->input->priming()} + t->end_trim;
+    uint64_t length = movie_duration(*t, media_duration - std::min(media_duration, hidden));
     trak.tkhd.duration = start + length;
     trak.tkhd.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
     const int64_t delay = t->presentation_delay();
@@ -133,7 +167,12 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
       trak.edts->elst = std::move(elst);
     }
     box::SampleDescriptionBox stsd = std::move(trak.mdia.minf.stbl.stsd);
+    const uint64_t samples = t->index.sample_count();
     trak.mdia.minf.stbl = t->index.take_sample_table(std::move(stsd), chunk_offset_shift);
+    if (const int16_t roll = t->input->roll_distance(); roll != 0 && samples > 0) {
+      trak.mdia.minf.stbl.sgpd.push_back(roll_description(roll));
+      trak.mdia.minf.stbl.sbgp.push_back(roll_samples(static_cast<uint32_t>(samples), 1));
+    }
     movie_end = std::max(movie_end, trak.tkhd.duration);
     moov.traks.push_back(std::move(trak));
   }
@@ -209,6 +248,16 @@ box::MovieFragmentBox make_moof(uint32_t sequence_number, const std::vector<Frag
       e.sample_composition_time_offset = s.composition_offset;
     }
     traf.truns.push_back(std::move(trun));
+    if (const int16_t roll = t.input->roll_distance()) {
+      // The init moov describes the group when the track had its first packet by then;
+      // otherwise the fragment describes it itself (indexes from 0x10001, 8.9.4).
+      if (t.roll_in_header) {
+        traf.sbgp.push_back(roll_samples(static_cast<uint32_t>(run.count), 1));
+      } else {
+        traf.sgpd.push_back(roll_description(roll));
+        traf.sbgp.push_back(roll_samples(static_cast<uint32_t>(run.count), 0x10001));
+      }
+    }
     moof.trafs.push_back(std::move(traf));
   }
   // data_offset is relative to the moof's first byte: moof, mdat header, then the runs.

@@ -19,8 +19,8 @@ box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*
 
 /// The moov written at the start: every track in the header with its sample description,
 /// empty sample tables and a trex in mvex (ISO BMFF 8.8.1), so readers treat the file as
-/// fragmented while it grows.
-box::MovieBox make_init_moov(const std::vector<Track*>& tracks);
+/// fragmented while it grows. `cmaf` adds what CMAF expects in a sample entry ('pasp').
+box::MovieBox make_init_moov(const std::vector<Track*>& tracks, bool cmaf = false);
 
 /// Offset, from the start of `init_moov`, of its mehd fragment_duration field (64-bit).
 uint64_t mehd_duration_offset(const box::MovieBox& init_moov);

@@ -151,11 +151,11 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
   // input's state (parameter sets, POC) untouched.
   if (t.started) {
     int64_t decode_time = dts - t.first_dts + t.decode_base;
-    if (decode_time <= t.last_decode_time)
+    if (decode_time <= t.last_input_decode_time)
       return make_error(Errc::invalid_argument,
                         "decode time does not increase on track " + std::to_string(track_index) + ": " +
                             std::to_string(packet.dts) + " after a packet at " +
-                            std::to_string(rescale(t.last_decode_time - t.decode_base + t.first_dts, ts,
+                            std::to_string(rescale(t.last_input_decode_time - t.decode_base + t.first_dts, ts,
                                                    packet.timescale)));
     if (decode_time - t.last_decode_time > std::numeric_limits<uint32_t>::max())
       return make_error(Errc::invalid_argument, "gap of more than 2^32 ticks between two packets");
@@ -205,11 +205,36 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     t.decode_base = start;
   }
 
-  const int64_t decode_time = dts - t.first_dts + t.decode_base;
+  const int64_t input_decode_time = dts - t.first_dts + t.decode_base;
   const int64_t offset = (pts - dts) - t.offset_bias();
   if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max()) {
     discard();
     return make_error(Errc::invalid_argument, "pts - dts does not fit a composition offset");
+  }
+  // The previous packet's duration says where this one is expected (video only: audio
+  // durations come from the packets' contents).
+  const int64_t decode_time = t.is_video() && t.samples_written + t.pending.size() > 0
+                                  ? smoothed_decode_time(t, input_decode_time, t.duration_hint)
+                                  : input_decode_time;
+  uint32_t duration = sample.duration;
+  t.duration_hint = 0;
+  if (packet.duration > 0) {
+    duration = static_cast<uint32_t>(std::clamp<int64_t>(rescale(packet.duration, packet.timescale, ts), 1,
+                                                          std::numeric_limits<uint32_t>::max()));
+    t.duration_hint = duration;
+  }
+  t.end_trim = 0;
+  if (t.input->trims_end() && sample.duration > 0 && duration != sample.duration) {
+    // The packet decodes to all its samples; a shorter duration says how many of them
+    // the presentation keeps (the encoder padded the last packet).
+    if (duration < sample.duration) t.end_trim = sample.duration - duration;
+    duration = sample.duration;
+  }
+  if (t.is_video()) {
+    // A video sample lasts until the next one is decoded: after a dropped picture (RASL
+    // of a starting CRA, a frame the encoder skipped) the packet's own duration would
+    // move every later sample earlier. It only guesses the last sample's duration.
+    duration = 0;
   }
   if (!t.pending.empty() && t.pending.back().duration == 0) {
     t.pending.back().duration = static_cast<uint32_t>(decode_time - t.last_decode_time);
@@ -225,17 +250,30 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     }
   }
 
-  uint32_t duration = sample.duration;
-  if (packet.duration > 0) {
-    duration = static_cast<uint32_t>(std::clamp<int64_t>(rescale(packet.duration, packet.timescale, ts), 1,
-                                                          std::numeric_limits<uint32_t>::max()));
-    t.duration_hint = duration;
-  }
   if (duration) t.last_duration = duration;
   t.pending.push_back({static_cast<uint32_t>(sample.size), duration, decode_time,
                        static_cast<int32_t>(offset), sample.sync});
   t.last_decode_time = decode_time;
+  t.last_input_decode_time = input_decode_time;
   return Status::ok();
+}
+
+int64_t Muxer::Impl::smoothed_decode_time(const Track& t, int64_t input_decode_time, uint32_t frame_duration) {
+  // A constant-rate source stamped by a capture clock arrives with a little jitter (and
+  // microsecond stamps do not fall on 90 kHz ticks): 2999, 3001, 3000 ticks where every
+  // frame lasts 3000. Within a tolerance of the frame duration the caller gives, the sample
+  // is placed one frame after the previous one, so the durations stay constant; the written
+  // time never strays more than the tolerance from the packet's. A real irregularity (a
+  // dropped frame, a late camera) is further away and kept as it is.
+  // Never at or before the previous sample, which may have been placed up to the
+  // tolerance after its packet's time.
+  const int64_t unsmoothed = std::max(input_decode_time, t.last_decode_time + 1);
+  if (frame_duration == 0) return unsmoothed;
+  const int64_t tolerance = std::max<int64_t>(
+      1, std::min<int64_t>(frame_duration / 16, rescale(2'000, kMicroseconds, t.timescale())));
+  const int64_t predicted = t.last_decode_time + frame_duration;
+  if (predicted - input_decode_time > tolerance || input_decode_time - predicted > tolerance) return unsmoothed;
+  return predicted;
 }
 
 Track* Muxer::Impl::lead_track() {
@@ -295,7 +333,7 @@ Status Muxer::Impl::write_header() {
     placeholder.data.assign(8, 0);
     box::write_box(w, placeholder);
   }
-  box::MovieBox init_moov = mux::make_init_moov(in_header);
+  box::MovieBox init_moov = mux::make_init_moov(in_header, options.cmaf);
   mehd_offset = sink->size() + w.size() + mux::mehd_duration_offset(init_moov);
   box::write_box(w, init_moov);
   uint64_t before = sink->size();
@@ -316,7 +354,6 @@ Status Muxer::Impl::fail_output(const Status& error, uint64_t good_size) {
 Status Muxer::Impl::flush_fragment(bool everything) {
   if (!header_written) CAMREC_RETURN_IF_ERROR(write_header());
   std::vector<mux::FragmentRun> runs;
-  uint64_t payload = 0;
   for (auto& t : tracks) {
     if (!t->in_header) {
       // Never declared: its samples cannot be written.
@@ -328,10 +365,23 @@ Status Muxer::Impl::flush_fragment(bool everything) {
     size_t n = everything ? t->pending.size() : t->flushable();
     if (n == 0) continue;
     runs.push_back({t.get(), n});
-    for (size_t i = 0; i < n; ++i) payload += t->pending[i].size;
   }
   if (runs.empty()) return Status::ok();
+  int64_t end_us = 0;
+  if (options.cmaf) {
+    // CMAF (23000-19 7.3.2.3): one traf per moof, so each track's samples get a fragment
+    // of their own.
+    for (const auto& run : runs) CAMREC_RETURN_IF_ERROR(write_fragment({run}, end_us));
+  } else {
+    CAMREC_RETURN_IF_ERROR(write_fragment(runs, end_us));
+  }
+  return maybe_sync(end_us);
+}
 
+Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, int64_t& end_us) {
+  uint64_t payload = 0;
+  for (const auto& run : runs)
+    for (size_t i = 0; i < run.count; ++i) payload += run.track->pending[i].size;
   const uint32_t mdat_header = box::mdat_header_size(payload);
   box::MovieFragmentBox moof = mux::make_moof(++sequence_number, runs, mdat_header);
   io::ByteWriter head;
@@ -361,15 +411,24 @@ Status Muxer::Impl::flush_fragment(bool everything) {
 
   // The fragment is on its way to the disk: account for it.
   uint64_t data_offset = fragment_offset + moof_size + mdat_header;
-  int64_t end_us = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
     Track& t = *runs[r].track;
     const size_t n = runs[r].count;
     if (options.layout == Layout::regular) {
-      t.index.begin_chunk(data_offset, 1);
-      for (size_t i = 0; i < n; ++i) {
-        const auto& p = t.pending[i];
-        t.index.add_sample(p.size, p.duration, p.composition_offset, p.sync);
+      if (const uint32_t frame_bytes = t.input->pcm_frame_bytes()) {
+        // One chunk per packet, so readers that group a chunk hand out the packets fed.
+        uint64_t at = data_offset;
+        for (size_t i = 0; i < n; ++i) {
+          const auto& p = t.pending[i];
+          t.index.add_pcm_chunk(at, 1, p.size / frame_bytes, frame_bytes, p.duration);
+          at += p.size;
+        }
+      } else {
+        t.index.begin_chunk(data_offset, 1);
+        for (size_t i = 0; i < n; ++i) {
+          const auto& p = t.pending[i];
+          t.index.add_sample(p.size, p.duration, p.composition_offset, p.sync);
+        }
       }
     } else if (t.pending.front().sync) {
       // tfra time is the sync sample's presentation time (8.8.10).
@@ -389,7 +448,7 @@ Status Muxer::Impl::flush_fragment(bool everything) {
   }
   ++stats.fragments_written;
   if (options.on_step) options.on_step("fragment-written");
-  return maybe_sync(end_us);
+  return Status::ok();
 }
 
 Status Muxer::Impl::maybe_sync(int64_t media_time_us) {

@@ -9,6 +9,7 @@
 
 #include "camrec/muxer.h"
 #include "io/sink.h"
+#include "mux/movie_builder.h"
 #include "mux/track.h"
 
 namespace camrec {
@@ -40,10 +41,17 @@ struct Muxer::Impl {
   bool should_cut(mux::Track& t, bool sync, int64_t decode_time);
   Status write_header();
   Status flush_fragment(bool everything);
+  /// Writes one fragment (moof + mdat) of the first samples of `runs`; `end_us` grows to
+  /// the end of the latest sample written.
+  Status write_fragment(const std::vector<mux::FragmentRun>& runs, int64_t& end_us);
   Status maybe_sync(int64_t media_time_us);
   /// Records an output error: cuts the file back to `good_size` so it ends on a whole box.
   Status fail_output(const Status& error, uint64_t good_size);
   std::vector<mux::Track*> header_tracks();
+  /// The decode time a sample is written at: the packet's, or `frame_duration` (the previous
+  /// packet's duration) after the previous sample when the packet is within a capture
+  /// jitter of that (constant-rate sources).
+  static int64_t smoothed_decode_time(const mux::Track& t, int64_t input_decode_time, uint32_t frame_duration);
 
   // Closing (finalize.cpp).
   void settle_last_durations();

@@ -19,18 +19,49 @@ void SampleIndex::begin_chunk(uint64_t offset, uint32_t sample_description_index
   chunk_description_ = sample_description_index;
 }
 
+void SampleIndex::add_sizes(uint32_t size, uint64_t n) {
+  if (count_ == 0) first_size_ = size;
+  if (!sizes_differ_ && size != first_size_) {
+    sizes_differ_ = true;
+    sizes_.assign(count_, first_size_);
+  }
+  if (sizes_differ_) sizes_.insert(sizes_.end(), n, size);
+  count_ += n;
+}
+
+void SampleIndex::add_durations(uint32_t duration, uint32_t n) {
+  duration_ += uint64_t{duration} * n;
+  if (!stts_.empty() && stts_.back().sample_delta == duration && stts_.back().sample_count <= UINT32_MAX - n)
+    stts_.back().sample_count += n;
+  else
+    stts_.push_back({n, duration});
+}
+
 void SampleIndex::add_sample(uint32_t size, uint32_t duration, int32_t composition_offset, bool sync) {
-  sizes_.push_back(size);
+  add_sizes(size, 1);
   ++samples_in_chunk_;
-  duration_ += duration;
-  if (!stts_.empty() && stts_.back().sample_delta == duration) ++stts_.back().sample_count;
-  else stts_.push_back({1, duration});
+  add_durations(duration, 1);
   if (composition_offset != 0) any_composition_offset_ = true;
   if (composition_offset < 0) negative_cts_ = true;
   if (!ctts_.empty() && ctts_.back().sample_offset == composition_offset) ++ctts_.back().sample_count;
   else ctts_.push_back({1, composition_offset});
-  if (sync) sync_samples_.push_back(static_cast<uint32_t>(sizes_.size()));
+  if (sync) sync_samples_.push_back(static_cast<uint32_t>(count_));
   else all_sync_ = false;
+}
+
+void SampleIndex::add_pcm_chunk(uint64_t offset, uint32_t sample_description_index, uint32_t frames,
+                                uint32_t frame_bytes, uint32_t duration) {
+  if (frames == 0) return;
+  begin_chunk(offset, sample_description_index);
+  add_sizes(frame_bytes, frames);
+  samples_in_chunk_ += frames;
+  // A packet stamped longer than its bytes (a gap in the capture) keeps its time: the last
+  // sample lasts the rest. Every sample is a sync sample and has no composition offset.
+  const uint32_t last = duration > frames ? duration - frames + 1 : 1;
+  if (frames > 1) add_durations(1, frames - 1);
+  add_durations(last, 1);
+  if (!ctts_.empty() && ctts_.back().sample_offset == 0) ctts_.back().sample_count += frames;
+  else ctts_.push_back({frames, 0});
 }
 
 size_t SampleIndex::memory_bytes() const {
@@ -64,10 +95,9 @@ box::SampleTableBox SampleIndex::take_sample_table(box::SampleDescriptionBox sts
   }
   stbl.stsc.entries = std::move(stsc_);
   box::SampleSizeBox stsz;
-  stsz.sample_count = static_cast<uint32_t>(sizes_.size());
-  bool constant = !sizes_.empty() && std::all_of(sizes_.begin(), sizes_.end(), [&](uint32_t s) { return s == sizes_[0]; });
-  if (constant) {
-    stsz.sample_size = sizes_[0];
+  stsz.sample_count = static_cast<uint32_t>(count_);
+  if (!sizes_differ_) {
+    stsz.sample_size = first_size_;
   } else {
     stsz.entry_sizes = std::move(sizes_);
   }

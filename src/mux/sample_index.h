@@ -3,6 +3,8 @@
 // About 4.4 bytes per video sample: the sample size (4 bytes), one chunk offset per fragment
 // (8 bytes / samples per fragment) and one sync entry per GOP; durations, composition offsets
 // and chunk runs are run-length coded (constant frame rate and GOP make them a few entries).
+// Sizes are kept only once they differ: G.711 listed one sample per byte costs one chunk
+// offset per packet and nothing per sample.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,13 @@ class SampleIndex {
   void begin_chunk(uint64_t offset, uint32_t sample_description_index);
   /// Appends a sample to the current chunk.
   void add_sample(uint32_t size, uint32_t duration, int32_t composition_offset, bool sync);
+  /// Appends one packet of uncompressed-style audio (G.711) as a chunk of `frames` samples
+  /// of `frame_bytes` bytes each lasting one tick (the QuickTime sound layout that MP4Box
+  /// and ffmpeg's mov muxer write); `duration` ticks in all, the excess on the last sample.
+  void add_pcm_chunk(uint64_t offset, uint32_t sample_description_index, uint32_t frames, uint32_t frame_bytes,
+                     uint32_t duration);
 
-  uint64_t sample_count() const { return sizes_.size(); }
+  uint64_t sample_count() const { return count_; }
   /// Sum of the sample durations (track timescale).
   uint64_t duration() const { return duration_; }
   bool has_negative_composition_offsets() const { return negative_cts_; }
@@ -34,7 +41,13 @@ class SampleIndex {
   box::SampleTableBox take_sample_table(box::SampleDescriptionBox stsd, uint64_t chunk_offset_shift = 0);
 
  private:
-  std::vector<uint32_t> sizes_;
+  void add_sizes(uint32_t size, uint64_t n);
+  void add_durations(uint32_t duration, uint32_t n);
+
+  std::vector<uint32_t> sizes_;     ///< Every sample's size, once they differ (else empty).
+  uint32_t first_size_ = 0;
+  uint64_t count_ = 0;
+  bool sizes_differ_ = false;
   std::vector<box::TimeToSampleBox::Entry> stts_;
   std::vector<box::CompositionOffsetBox::Entry> ctts_;
   std::vector<uint32_t> sync_samples_;

@@ -151,7 +151,10 @@ Status SegmentWriter::write(uint32_t track, const Packet& packet) {
   auto& d = *impl_;
   if (d.closed) return make_error(Errc::wrong_state, "write after close");
   if (track >= d.tracks.size()) return make_error(Errc::invalid_argument, "no track " + std::to_string(track));
-  const int64_t t_us = rescale(packet.dts, packet.timescale, kMicroseconds);
+  // Segments are cut by presentation time: an open-GOP CRA is decoded well before it is
+  // shown (its leading pictures come after it), and its decode time would put the cut a
+  // GOP late.
+  const int64_t t_us = rescale(packet.pts, packet.timescale, kMicroseconds);
   if (!d.started) {
     d.started = true;
     CAMREC_RETURN_IF_ERROR(d.open_next());

@@ -26,6 +26,7 @@ struct Track {
   uint32_t track_id = 0;  ///< 1-based, as in tkhd.
   std::unique_ptr<TrackInput> input;
   bool in_header = false;  ///< Declared in the file's init moov.
+  bool roll_in_header = false;  ///< The init moov describes its 'roll' group (Opus).
 
   // Timing: decode_time = dts - first_dts + decode_base, all in the track timescale;
   // composition offset = pts - dts (non-negative for any real stream), and the edit list
@@ -36,9 +37,11 @@ struct Track {
   int64_t first_pts = 0;
   int64_t first_dts = 0;
   int64_t decode_base = 0;
-  int64_t last_decode_time = 0;
+  int64_t last_decode_time = 0;    ///< Of the latest sample, as written (after smoothing).
+  int64_t last_input_decode_time = 0;  ///< Of the latest packet, as given (for the order check).
   uint32_t last_duration = 0;      ///< Duration of the previous sample, to guess the last one.
   uint32_t duration_hint = 0;      ///< Duration the caller gave with the latest packet.
+  uint32_t end_trim = 0;           ///< Ticks of the last packet not to present (Opus padding).
 
   std::vector<uint8_t> data;        ///< Bytes of the pending samples, in order.
   std::vector<PendingSample> pending;
@@ -50,7 +53,9 @@ struct Track {
 
   bool is_video() const { return input->is_video(); }
   /// Composition offset of the first sample: what the edit list's media_time skips.
-  int64_t presentation_delay() const { return std::max<int64_t>(0, first_pts - first_dts); }
+  int64_t presentation_delay() const {
+    return std::max<int64_t>(0, first_pts - first_dts) + input->priming();
+  }
   /// Subtracted from every pts - dts so no offset goes negative when the first sample's is
   /// (inputs with dts > pts, which only files with negative offsets produce).
   int64_t offset_bias() const { return std::min<int64_t>(0, first_pts - first_dts); }

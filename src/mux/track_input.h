@@ -36,6 +36,20 @@ class TrackInput {
   /// Display size of a video track (0 for audio).
   virtual uint32_t width() const { return 0; }
   virtual uint32_t height() const { return 0; }
+  /// Presentation width for tkhd, 16.16 fixed point: width() stretched by the pixel aspect.
+  virtual uint32_t presentation_width() const { return width() << 16; }
+  /// Bytes of one sample frame (all channels) when the track is listed one sample per
+  /// frame in a regular file's tables (G.711); 0 when each packet is one sample.
+  virtual uint32_t pcm_frame_bytes() const { return 0; }
+  /// Media ticks at the start of the track that decode to priming, not sound (the Opus
+  /// pre-skip): the edit list starts the presentation after them.
+  virtual uint32_t priming() const { return 0; }
+  /// Samples a decoder must decode before a sample to output it right (the Opus pre-roll,
+  /// written as a 'roll' sample group with this negative distance); 0 when none.
+  virtual int16_t roll_distance() const { return 0; }
+  /// True when a packet keeps the duration its contents decode to and a shorter duration
+  /// given with it trims the presentation's end (Opus, whose last packet is padded).
+  virtual bool trims_end() const { return false; }
   /// Codec string (RFC 6381) once configured, e.g. "avc1.4d401f".
   virtual std::string codec_string() const = 0;
 };

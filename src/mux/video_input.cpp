@@ -1,5 +1,7 @@
 // Annex B access units to MP4 samples: parameter sets move into the sample entry ('avc1' +
 // avcC, 'hvc1' + hvcC: Apple players refuse 'hev1'), AUDs are dropped, SEI is kept.
+#include <algorithm>
+
 #include "codec/access_unit.h"
 #include "codec/video_config.h"
 #include "mux/track_input.h"
@@ -54,6 +56,13 @@ class VideoInput : public TrackInput {
   Timescale timescale() const override { return timescale_; }
   uint32_t width() const override { return width_; }
   uint32_t height() const override { return height_; }
+  uint32_t presentation_width() const override {
+    // 14496-12 8.3.2.3: tkhd holds the presentation size, the coded width stretched by the
+    // sample aspect ratio (ffmpeg writes 853.33 for 640 pixels of SAR 4:3), in 16.16.
+    if (!sar_width_ || !sar_height_ || sar_width_ == sar_height_) return width_ << 16;
+    uint64_t fixed = (uint64_t{width_} * sar_width_ << 16) / sar_height_;
+    return static_cast<uint32_t>(std::min<uint64_t>(fixed, UINT32_MAX));
+  }
   std::string codec_string() const override { return codec_string_; }
 
   void describe(box::SampleDescriptionBox& stsd) const override {
@@ -75,6 +84,15 @@ class VideoInput : public TrackInput {
       e.pasp->hSpacing = sar_width_;
       e.pasp->vSpacing = sar_height_;
     }
+    if (format_.signal_type_present) {
+      // The VUI's colour description as 'nclx' (what ffmpeg and GPAC write): players that
+      // read colour from the container (browsers, Apple) otherwise guess it.
+      e.colr = box::ColourInformationBox{};
+      e.colr->colour_primaries = format_.colour_primaries;
+      e.colr->transfer_characteristics = format_.transfer_characteristics;
+      e.colr->matrix_coefficients = format_.matrix_coefficients;
+      e.colr->full_range_flag = format_.full_range ? 1 : 0;
+    }
     stsd.visual.push_back(std::move(e));
   }
 
@@ -87,6 +105,7 @@ class VideoInput : public TrackInput {
     height_ = config_.height ? config_.height : format.height;
     if (width_ == 0 || height_ == 0 || width_ > 65535 || height_ > 65535)
       return make_error(Errc::malformed, "video size " + std::to_string(width_) + "x" + std::to_string(height_));
+    format_ = format;
     sar_width_ = format.sar_width;
     sar_height_ = format.sar_height;
     sets_ = sets;
@@ -104,6 +123,7 @@ class VideoInput : public TrackInput {
   std::string codec_string_;
   uint32_t width_ = 0, height_ = 0;
   uint16_t sar_width_ = 0, sar_height_ = 0;
+  codec::VideoFormat format_;
 };
 
 }  // namespace

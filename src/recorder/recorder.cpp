@@ -210,10 +210,11 @@ Status Recorder::take_stream(const StreamData& stream, bool& picture) {
     frame_.insert(frame_.end(), data, data + size);
     header_.clear();
     const int64_t pts = stream.pts[i];
-    // The held frame lasts until this one: written with duration 0, the muxer takes it from
-    // this frame's time.
+    // The held frame lasts until this one (the muxer takes it from this frame's time); its
+    // nominal duration lets the muxer keep a constant-rate source's durations constant
+    // through the capture clock's jitter.
     const bool wrote = have_held_;
-    if (wrote) CAMREC_RETURN_IF_ERROR(write_held(0));
+    if (wrote) CAMREC_RETURN_IF_ERROR(write_held(frame_us_));
     std::swap(held_, frame_);
     held_pts_us_ = pts;
     have_held_ = true;

@@ -10,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "box/boxes.h"
 #include "camrec/demuxer.h"
 #include "camrec/muxer.h"
 #include "codec/opus.h"
 #include "testing/probe_util.h"
+#include "testing/readback.h"
 #include "testing/stream_fixtures.h"
 #include "testing/test_util.h"
 
@@ -32,6 +34,9 @@ struct AudioInput {
   std::string reference_args;  // input options for it
   std::string probe_codec;     // ffprobe codec_name
   std::vector<uint8_t> raw;    // G.711: the bytes fed
+  int64_t captured_frames = 0; // Opus: samples per channel the encoder was given
+  int64_t end_padding = 0;     // Opus: samples the last packet decodes past them
+  uint32_t pre_skip = 0;       // Opus
 };
 
 /// Makes the input of `codec` in `dir`; packets go to track 1. Fails the test on error.
@@ -84,6 +89,7 @@ AudioInput make_audio(const std::string& codec, const testing::TempDir& dir) {
     in.config.codec_config = codec::serialize_opus_head(*head);
     DemuxedSample s;
     std::optional<int64_t> first_dts;
+    uint64_t media_ticks = 0;
     while (true) {
       auto more = (*demuxer)->next(s);
       EXPECT_TRUE(more.has_value());
@@ -97,8 +103,25 @@ AudioInput make_audio(const std::string& codec, const testing::TempDir& dir) {
       p.pts = p.dts = s.dts - *first_dts;
       p.timescale = t.timescale;
       p.key = true;
+      // What the packet decodes to (ffmpeg's stts gives the last one its kept length).
+      auto decoded = codec::opus_packet_samples(s.data);
+      EXPECT_TRUE(decoded.has_value());
+      media_ticks += decoded ? *decoded : 0;
       in.packets.push_back(std::move(p));
     }
+    // The capture is what the input's edit list presents (2 s); the last packet says how
+    // much of it is sound, as an encoder that padded it does.
+    in.captured_frames = static_cast<int64_t>(t.edit_duration);
+    EXPECT_EQ(in.captured_frames, 96000);
+    const uint64_t kept = t.edit_duration + head->pre_skip;
+    if (!in.packets.empty() && media_ticks > kept) {
+      auto samples = codec::opus_packet_samples(in.packets.back().data);
+      EXPECT_TRUE(samples.has_value());
+      const int64_t last = samples ? static_cast<int64_t>(*samples) : 960;
+      in.packets.back().duration = last - static_cast<int64_t>(media_ticks - kept);
+      in.end_padding = static_cast<int64_t>(media_ticks - kept);
+    }
+    in.pre_skip = head->pre_skip;
     in.reference_path = path;
     in.probe_codec = "opus";
   }
@@ -197,7 +220,94 @@ TEST_P(AudioMuxTest, BothStreamsPresentAndAudioDecodesToTheInput) {
   // The video is untouched by the audio beside it.
   EXPECT_EQ(testing::video_frame_md5s(out), vf.md5s);
 
+  if (c.codec == "opus") {
+    // The pre-skip is edited out: neither reader plays the encoder's priming (GStreamer
+    // did). The regular file's edit also ends where the last packet's padding starts, as
+    // ffmpeg's own files do; neither reader cuts inside a packet there: ffmpeg 5.1 decodes
+    // the last packet whole, GStreamer 1.22 leaves it out (the same with ffmpeg's files).
+    std::string err;
+    const int64_t whole = audio.captured_frames + audio.end_padding;
+    const int64_t last_packet = static_cast<int64_t>(*codec::opus_packet_samples(audio.packets.back().data));
+    EXPECT_EQ(testing::ffmpeg_decoded_audio_frames(out, 1, &err), whole) << err;
+    EXPECT_EQ(testing::gst_decoded_audio_frames(out, 1, &err),
+              c.layout == Layout::regular && audio.end_padding > 0 ? whole - last_packet : whole)
+        << err;
+    if (c.layout == Layout::regular) {
+      auto final_moov = testing::last_top_level_box<box::MovieBox>(out);
+      ASSERT_TRUE(final_moov.has_value());
+      const auto& elst = final_moov->traks.at(1).edts->elst->entries.back();
+      EXPECT_EQ(elst.segment_duration, static_cast<uint64_t>(audio.captured_frames / 48));  // ms
+    }
+    auto moov = testing::last_top_level_box<box::MovieBox>(out);
+    ASSERT_TRUE(moov.has_value());
+    const auto& trak = moov->traks.at(1);
+    ASSERT_TRUE(trak.edts && trak.edts->elst);
+    EXPECT_EQ(trak.edts->elst->entries.back().media_time, static_cast<int64_t>(audio.pre_skip));
+    // Opus in ISOBMFF 4.3.6.2: a 'roll' group of -4 for 20 ms packets, over every sample.
+    const auto& stbl = trak.mdia.minf.stbl;
+    ASSERT_EQ(stbl.sgpd.size(), 1u);
+    EXPECT_EQ(stbl.sgpd[0].grouping_type, box::fourcc("roll"));
+    ASSERT_EQ(stbl.sgpd[0].entries.size(), 1u);
+    EXPECT_EQ(stbl.sgpd[0].entries[0], (std::vector<uint8_t>{0xff, 0xfc}));
+    uint64_t grouped = 0;
+    if (c.layout == Layout::regular) {
+      ASSERT_EQ(stbl.sbgp.size(), 1u);
+      for (const auto& e : stbl.sbgp[0].entries) grouped += e.group_description_index == 1 ? e.sample_count : 0;
+    } else {
+      for (const auto& moof : testing::movie_fragments(out))
+        for (const auto& traf : moof.trafs)
+          if (traf.tfhd.track_ID == trak.tkhd.track_ID) {
+            ASSERT_EQ(traf.sbgp.size(), 1u);
+            for (const auto& e : traf.sbgp[0].entries) grouped += e.group_description_index == 1 ? e.sample_count : 0;
+          }
+    }
+    EXPECT_EQ(grouped, audio.packets.size());
+  }
+
   if (c.codec == "ulaw" || c.codec == "alaw") {
+    // GStreamer's qtdemux plays every sample (it read 320-byte samples as 150 bytes of sound).
+    std::string gst_err;
+    EXPECT_EQ(testing::gst_decoded_audio_frames(out, 1, &gst_err), static_cast<int64_t>(audio.raw.size())) << gst_err;
+    if (c.layout == Layout::regular) {
+      // The QuickTime sound layout: one sample per byte, one chunk per packet fed.
+      auto moov = testing::last_top_level_box<box::MovieBox>(out);
+      ASSERT_TRUE(moov.has_value());
+      const auto& stbl = moov->traks.at(1).mdia.minf.stbl;
+      ASSERT_TRUE(stbl.stsz.has_value());
+      EXPECT_EQ(stbl.stsz->sample_size, 1u);
+      EXPECT_EQ(stbl.stsz->sample_count, audio.raw.size());
+      ASSERT_EQ(stbl.stts.entries.size(), 1u);
+      EXPECT_EQ(stbl.stts.entries[0].sample_delta, 1u);
+      ASSERT_EQ(stbl.stsc.entries.size(), 1u);
+      EXPECT_EQ(stbl.stsc.entries[0].samples_per_chunk, 320u);
+    }
+    // The demuxer (and kd_mp4_get_frame above it) hands out the packets fed, 320 bytes each.
+    auto demuxer = Demuxer::open(out);
+    ASSERT_TRUE(demuxer.has_value()) << demuxer.error().to_string();
+    DemuxedSample sample;
+    std::vector<uint8_t> back_bytes;
+    size_t audio_samples = 0;
+    while (true) {
+      auto more = (*demuxer)->next(sample);
+      ASSERT_TRUE(more.has_value()) << more.error().to_string();
+      if (!*more) break;
+      if (sample.track != 1) continue;
+      EXPECT_EQ(sample.data.size(), 320u);
+      EXPECT_EQ(sample.duration, 320u);
+      EXPECT_EQ(sample.dts, static_cast<int64_t>(audio_samples * 320));
+      back_bytes.insert(back_bytes.end(), sample.data.begin(), sample.data.end());
+      ++audio_samples;
+    }
+    EXPECT_EQ(audio_samples, audio.packets.size());
+    EXPECT_EQ(back_bytes, audio.raw);
+    // A remux of the file writes the same layout and the same sound.
+    const std::string again = dir.file("again.mp4");
+    auto remux = testing::run_command(std::string(CAMREC_CLI) + " remux " + shell_quote(out) + " " + shell_quote(again) +
+                                      (c.layout == Layout::fragmented ? " --fmp4" : ""));
+    ASSERT_EQ(remux.exit_code, 0) << remux.err;
+    EXPECT_EQ(testing::decoded_audio_md5(again), expected);
+    EXPECT_EQ(testing::gst_decoded_audio_frames(again, 1), static_cast<int64_t>(audio.raw.size()));
+
     // `camrec extract` writes the track as WAVE; its bytes are the bytes fed.
     auto r = testing::run_command(std::string(CAMREC_CLI) + " extract " + shell_quote(out) + " -o " +
                                   shell_quote(dir.file("x")));
