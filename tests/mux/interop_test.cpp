@@ -416,13 +416,16 @@ void expect_info_like_ffprobe(const std::string& path, bool regular, bool durati
   double duration_ms = 0;
   lines >> duration_ms;
   const ProbeTimes probe = ffprobe_times(path);
-  if (regular) EXPECT_NEAR(duration_ms / 1000, probe.format_duration, 0.0015) << path;
+  if (regular) {
+    EXPECT_NEAR(duration_ms / 1000, probe.format_duration, 0.0015) << path;
+  }
   for (size_t i = 0; i < probe.streams.size(); ++i) {
     double start = 0, duration = 0, timescale = 1;
     ASSERT_TRUE(lines >> start >> duration >> timescale) << "track " << i;
     EXPECT_NEAR(start / timescale, probe.streams[i].first, 0.0015) << path << " track " << i << " start";
-    if (durations)
+    if (durations) {
       EXPECT_NEAR(duration / timescale, probe.streams[i].second, 0.0015) << path << " track " << i << " duration";
+    }
   }
 }
 
@@ -469,8 +472,11 @@ TEST(Info, StartsAndDurationsAreWhatFfprobeReports) {
     ASSERT_TRUE((*d)->scan().is_ok());
     // The fragment's tfdt holds it exactly; the regular file's empty edit counts in the
     // movie's milliseconds.
-    if (layout == Layout::fragmented) EXPECT_EQ((*d)->tracks().at(1).start, 319);
-    else EXPECT_NEAR(static_cast<double>((*d)->tracks().at(1).start), 319, 8);
+    if (layout == Layout::fragmented) {
+      EXPECT_EQ((*d)->tracks().at(1).start, 319);
+    } else {
+      EXPECT_NEAR(static_cast<double>((*d)->tracks().at(1).start), 319, 8);
+    }
   }
   const std::string opus = dir.file("opus.mp4");
   auto r = camrec("record --fast -q --frames 60 --size 320x240 --audio opus -o " + shell_quote(opus));
