@@ -31,7 +31,7 @@ build: deps configure
 # The seed's recording: test pattern, 1280x720 H.264 Main, 200 frames, into test.mp4.
 # Builds the library and the CLI only, so a first run does not wait for the test suite.
 run: deps-build configure
-	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli
+	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli camrec_python
 	./$(BUILD)/camrec record -o test.mp4 --frames 200 --size 1280x720 --codec h264
 	./$(BUILD)/camrec info test.mp4
 
