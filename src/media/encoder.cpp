@@ -206,6 +206,9 @@ Status Encoder::Start(uint32_t chn) {
   ch.state = State::started;
   ch.arrivals = 0;
   ch.pictures_since_idr = -1;
+  ch.header_sent.clear();
+  ch.refused = Status::ok();
+  ch.input_end.reset();
   return Status::ok();
 }
 
@@ -269,7 +272,12 @@ void Encoder::queue_pictures(Channel& ch, std::vector<EncodedPicture>& pics) {
       ch.ready.push_back(std::move(s));
     };
     const uint32_t type = pic.keyframe ? STREAM_TYPE_I : STREAM_TYPE_P;
-    if (!pic.header.empty()) {
+    // x264/x265 repeat the parameter sets before every IDR; the K230 encoder hands them out
+    // once per Start (and when they change), which is what programs written for it expect.
+    const bool header_due = !pic.header.empty() &&
+                            (ch.attr.header_before_every_idr || pic.header != ch.header_sent);
+    if (header_due) {
+      ch.header_sent = pic.header;
       Stream header;
       add(header, pic.header, STREAM_TYPE_HEADER);
       if (ch.attr.header_in_own_stream) {
@@ -308,12 +316,25 @@ Status Encoder::SendFrame(uint32_t chn, const Frame& frame, int timeout_ms) {
     ++ch.stats.frames_skipped;
     return Status::ok();
   }
-  // Without lookahead this frame's picture comes out now, and x264/x265 place IDRs exactly
-  // every GOP (no scene cuts), so only an upcoming IDR needs a second buffer.
-  const bool may_be_idr = !ch.attr.low_latency || ch.idr_requested ||
-                          ch.pictures_since_idr < 0 ||
-                          ch.pictures_since_idr + 1 >= static_cast<int64_t>(ch.attr.gop_len);
-  const size_t need = ch.attr.header_in_own_stream && may_be_idr ? 2 : 1;
+  if (frame.width() != ch.attr.pic_width || frame.height() != ch.attr.pic_height) {
+    // A link delivers every frame at the sensor channel's size: a mismatch never heals, so
+    // GetStream reports it instead of waiting for a stream that cannot come.
+    const uint32_t aligned = (ch.attr.pic_width + 15) / 16 * 16;
+    std::string why = "frame " + std::to_string(frame.width()) + "x" + std::to_string(frame.height()) +
+                      " does not match the " + std::to_string(ch.attr.pic_width) + "x" +
+                      std::to_string(ch.attr.pic_height) + " of " + chn_name(chn);
+    if (frame.width() == aligned && frame.height() == ch.attr.pic_height) {
+      why += ": sensors align the width up to 16 (ALIGN_UP(" + std::to_string(ch.attr.pic_width) + ", 16) = " +
+             std::to_string(aligned) + "); create the channel with width = ALIGN_UP(width, 16), as the "
+             "tutorial does, or with the size bind_info() gives";
+    } else {
+      why += "; create the channel with the size of the linked sensor channel (bind_info())";
+    }
+    ch.refused = make_error(Errc::invalid_argument, why);
+    ch.out_cv.notify_all();
+    return ch.refused;
+  }
+  const size_t need = buffers_for_next_frame(ch);
   bool room = wait_for(ch.space_cv, lock, timeout_ms, [&] {
     return ch.state != State::started || ch.ready.size() + ch.outstanding.size() + need <= ch.buf_num;
   });
@@ -336,8 +357,48 @@ Status Encoder::SendFrame(uint32_t chn, const Frame& frame, int timeout_ms) {
   lock.lock();
   if (!s) return s.with_context(chn_name(chn));
   ++ch.stats.frames_in;
+  ch.refused = Status::ok();
+  ch.input_end.reset();
   queue_pictures(ch, pics);
   return Status::ok();
+}
+
+size_t Encoder::buffers_for_next_frame(const Channel& ch) {
+  // Without lookahead a frame's picture comes out at once, and x264/x265 place IDRs exactly
+  // every GOP (no scene cuts), so only an upcoming IDR that brings a HEADER stream needs a
+  // second buffer.
+  const bool may_be_idr = !ch.attr.low_latency || ch.idr_requested || ch.pictures_since_idr < 0 ||
+                          ch.pictures_since_idr + 1 >= static_cast<int64_t>(ch.attr.gop_len);
+  const bool may_bring_header = ch.header_sent.empty() || ch.attr.header_before_every_idr;
+  return ch.attr.header_in_own_stream && may_be_idr && may_bring_header ? 2 : 1;
+}
+
+Status Encoder::stalled(uint32_t chn, const Channel& ch) {
+  if (!ch.ready.empty() || ch.state != State::started) return Status::ok();
+  if (ch.outstanding.size() + buffers_for_next_frame(ch) > ch.buf_num) {
+    return make_error(Errc::wrong_state,
+                      "GetStream: " + std::to_string(ch.outstanding.size()) + " output buffers held: call ReleaseStream "
+                          "for every stream GetStream returned (" + chn_name(chn) + " has " +
+                          std::to_string(ch.buf_num) + " (SetOutBufs); no frame can be encoded until one is free)");
+  }
+  if (!ch.refused.is_ok()) {
+    return Status(ch.refused.code(), "GetStream: no frame can reach " + chn_name(chn) + ": " + ch.refused.message());
+  }
+  if (ch.input_end) {
+    if (!ch.input_end->is_ok()) return ch.input_end->with_context("GetStream: the source linked to " + chn_name(chn) + " failed");
+    return make_error(Errc::end_of_stream, "GetStream: no frame will come to " + chn_name(chn) +
+                                               ": its source stopped or ended, or was unlinked; Stop the "
+                                               "channel to drain it");
+  }
+  return Status::ok();
+}
+
+void Encoder::input_ended(uint32_t chn, const Status& why) {
+  if (chn >= kMaxChannels) return;
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  ch.input_end = why;
+  ch.out_cv.notify_all();
 }
 
 Status Encoder::GetStream(uint32_t chn, StreamData& out, int timeout_ms) {
@@ -350,10 +411,13 @@ Status Encoder::GetStream(uint32_t chn, StreamData& out, int timeout_ms) {
   if (ch.state == State::created) {
     return make_error(Errc::wrong_state, "GetStream before Start on " + chn_name(chn));
   }
+  Status stall;
   wait_for(ch.out_cv, lock, timeout_ms, [&] {
-    return !ch.ready.empty() || ch.state == State::stopped || ch.state == State::none;
+    stall = stalled(chn, ch);
+    return !ch.ready.empty() || ch.state == State::stopped || ch.state == State::none || !stall.is_ok();
   });
   if (ch.ready.empty()) {
+    if (!stall.is_ok()) return stall;
     if (ch.state == State::stopped) {
       return make_error(Errc::end_of_stream, chn_name(chn) + " is stopped and drained");
     }

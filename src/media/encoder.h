@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,9 +59,15 @@ struct ChnAttr {
   bool low_latency = true;
   /// Codec threads; 0 = the library's choice.
   int threads = 0;
-  /// True (K230 behaviour): a key frame's parameter sets come as a HEADER pack in its own
-  /// GetStream, and the I pack in the next. False: one GetStream with packs HEADER, I.
+  /// True (K230 behaviour): a HEADER pack comes in its own GetStream, and the I pack in the
+  /// next. False: one GetStream with packs HEADER, I.
   bool header_in_own_stream = true;
+  /// False (K230 behaviour): the HEADER pack (the parameter sets) is handed out once per
+  /// Start, before the first I pack, and again only when the parameter sets change; later I
+  /// packs come without it, so a program that writes key frames on their own must keep the
+  /// HEADER and glue it in front of them (kd_mp4_write_frame needs it only once). True:
+  /// a HEADER pack before every I pack.
+  bool header_before_every_idr = false;
 };
 
 /// K230's ChnAttrStr(payload, profile, w, h, bit_rate, gopLen, src_frame_rate, dst_frame_rate).
@@ -125,8 +132,12 @@ class Encoder final : public FrameSink {
   /// IDR with its own HEADER stream, else 1). Errors: wrong_state when not
   /// started, timeout when the output stays full, invalid_argument for a wrong size.
   Status SendFrame(uint32_t chn, const Frame& frame, int timeout_ms = 1000);
-  /// Takes the oldest coded stream, waiting up to `timeout_ms` (-1 = forever). Errors:
-  /// wrong_state before Start, timeout, end_of_stream when stopped and fully drained.
+  /// Takes the oldest coded stream, waiting up to `timeout_ms` (-1 = forever) unless no
+  /// stream can come: then, whatever the timeout, wrong_state when every output buffer is
+  /// held by streams not yet released (call ReleaseStream), invalid_argument when the linked
+  /// source's frames do not have the channel's size, end_of_stream (or the source's error)
+  /// when the linked source ended. Errors also: wrong_state before Start, timeout,
+  /// end_of_stream when stopped and fully drained.
   Status GetStream(uint32_t chn, StreamData& out, int timeout_ms = -1);
   /// Returns a stream's memory and clears `stream`. Errors: invalid_argument when the
   /// stream was already released or came from another channel.
@@ -144,6 +155,8 @@ class Encoder final : public FrameSink {
   Status accept_frame(uint32_t chn, const Frame& frame, int timeout_ms) override {
     return SendFrame(chn, frame, timeout_ms);
   }
+  /// FrameSink: the linked source ended; GetStream returns once the queue is empty.
+  void input_ended(uint32_t chn, const Status& why) override;
 
  private:
   enum class State { none, created, started, stopping, stopped };
@@ -172,6 +185,9 @@ class Encoder final : public FrameSink {
     bool idr_requested = false;
     uint64_t arrivals = 0;          // frames offered, for frame-rate conversion
     int64_t pictures_since_idr = -1;  // -1: no picture since Start
+    std::vector<uint8_t> header_sent;  // the HEADER handed out since Start; empty: none yet
+    Status refused;                    // why the latest frame offered was refused for good
+    std::optional<Status> input_end;   // the linked source ended (ok: cleanly)
     EncoderChannelStats stats;
   };
 
@@ -179,6 +195,8 @@ class Encoder final : public FrameSink {
   Status check_chn(uint32_t chn) const;
   Result<std::unique_ptr<VideoCodecEncoder>> open_codec(const ChnAttr& attr) const;
   void queue_pictures(Channel& ch, std::vector<EncodedPicture>& pics);  // ch.mutex held
+  static size_t buffers_for_next_frame(const Channel& ch);             // ch.mutex held
+  static Status stalled(uint32_t chn, const Channel& ch);               // ch.mutex held
 
   const uint32_t dev_;
   std::array<Channel, kMaxChannels> channels_;

@@ -45,13 +45,18 @@ std::string to_string(const Endpoint& e);
 /// return quickly (a link only queues or drops).
 using FrameCallback = std::function<void(const FramePtr&)>;
 
+/// Called when a source channel stops producing frames (stop(), end of file, or a failure
+/// given in `why`; ok for a clean end), on the source's thread, after its last frame.
+using EndCallback = std::function<void(const Status& why)>;
+
 /// A module that produces frames on channels (a Sensor).
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
-  /// Registers `callback` for channel `chn`; returns a subscription id. Errors:
-  /// invalid_argument for a channel that does not exist or is not enabled.
-  virtual Result<uint64_t> subscribe(uint32_t chn, FrameCallback callback) = 0;
+  /// Registers `callback` for channel `chn`, and `on_end` (may be empty) for the end of each
+  /// run of frames; returns a subscription id. Errors: invalid_argument for a channel that
+  /// does not exist or is not enabled.
+  virtual Result<uint64_t> subscribe(uint32_t chn, FrameCallback callback, EndCallback on_end = {}) = 0;
   /// Removes a subscription. When it returns, the callback is not running and will not run
   /// again. Unknown ids are ignored.
   virtual void unsubscribe(uint64_t id) = 0;
@@ -67,6 +72,12 @@ class FrameSink {
   /// Takes one frame for channel `chn`, waiting up to `timeout_ms` (-1 = forever) for room.
   /// Errors: as the sink's SendFrame.
   virtual Status accept_frame(uint32_t chn, const Frame& frame, int timeout_ms) = 0;
+  /// The source linked to channel `chn` produces no more frames (`why`: ok for a clean end,
+  /// else its failure), after its last frame was handed over. Default: nothing to do.
+  virtual void input_ended(uint32_t chn, const Status& why) {
+    (void)chn;
+    (void)why;
+  }
 };
 
 }  // namespace camrec::media

@@ -32,7 +32,15 @@ void Link::run() {
     FramePtr frame;
     {
       std::unique_lock lock(st.mutex);
-      st.items_cv.wait(lock, [&] { return !st.queue.empty() || st.closed; });
+      st.items_cv.wait(lock, [&] { return !st.queue.empty() || st.closed || st.source_end; });
+      if (st.queue.empty() && st.source_end) {
+        // Every frame of the run went to the sink first; then it learns that none follows.
+        Status why = std::move(*st.source_end);
+        st.source_end.reset();
+        lock.unlock();
+        if (auto sink = sink_.lock()) sink->input_ended(dst_.chn, why);
+        continue;
+      }
       if (st.queue.empty()) return;  // closed and drained
       frame = std::move(st.queue.front());
       st.queue.pop_front();
@@ -67,6 +75,8 @@ void Link::close() {
     // After unsubscribe returns the source never calls offer() again.
     if (auto source = source_.lock()) source->unsubscribe(subscription_);
     if (worker_.joinable()) worker_.join();
+    // Unlinked: nothing reaches the sink any more (a GetStream waiting on it must not hang).
+    if (auto sink = sink_.lock()) sink->input_ended(dst_.chn, Status::ok());
     DeviceRegistry::instance().release_input(dst_);
   });
 }
@@ -96,9 +106,18 @@ Result<std::unique_ptr<Link>> MediaManager::link(const Endpoint& src, const Endp
   std::unique_ptr<Link> link(new Link(src, dst, options, source, sink));
   std::weak_ptr<Link::State> weak_state = link->state_;
   LinkOptions opts = options;
-  auto sub = source->subscribe(src.chn, [weak_state, opts](const FramePtr& frame) {
-    if (auto st = weak_state.lock()) Link::offer(*st, opts, frame);
-  });
+  auto sub = source->subscribe(
+      src.chn,
+      [weak_state, opts](const FramePtr& frame) {
+        if (auto st = weak_state.lock()) Link::offer(*st, opts, frame);
+      },
+      [weak_state](const Status& why) {
+        if (auto st = weak_state.lock()) {
+          std::lock_guard lock(st->mutex);
+          st->source_end = why;
+          st->items_cv.notify_all();
+        }
+      });
   // On failure the link's destructor releases the claim on `dst`.
   if (!sub) return sub.error();
   link->subscription_ = *sub;

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "camrec/status.h"
@@ -66,6 +67,7 @@ class Link {
     std::deque<FramePtr> queue;
     bool sending = false;  // the worker holds a frame it has not yet counted
     bool closed = false;
+    std::optional<Status> source_end;  // the source ended; told to the sink after the queue
     LinkStats stats;
   };
 

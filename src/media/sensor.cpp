@@ -173,10 +173,20 @@ void Sensor::capture_loop() {
     }
   }
   auto finish = [this](Status why) {
-    std::lock_guard lock(config_mutex_);
-    if (why.code() != Errc::end_of_stream) last_error_ = std::move(why);
-    finished_ = true;
-    frame_cv_.notify_all();
+    {
+      std::lock_guard lock(config_mutex_);
+      if (why.code() != Errc::end_of_stream) last_error_ = why;
+      finished_ = true;
+      frame_cv_.notify_all();
+    }
+    // Links learn that no frame will follow, so a consumer waiting on them can stop waiting.
+    const Status end = why.code() == Errc::end_of_stream ? Status::ok() : why;
+    std::lock_guard lock(subscriber_mutex_);
+    for (auto& list : subscribers_) {
+      for (auto& sub : list) {
+        if (sub.on_end) sub.on_end(end);
+      }
+    }
   };
   for (;;) {
     auto src = source_->next_frame();
@@ -202,8 +212,8 @@ void Sensor::capture_loop() {
       uint64_t calls = 0;
       {
         std::lock_guard lock(subscriber_mutex_);
-        for (auto& [sub_id, callback] : subscribers_[out.chn]) {
-          callback(frame);
+        for (auto& sub : subscribers_[out.chn]) {
+          sub.on_frame(frame);
           ++calls;
         }
       }
@@ -268,7 +278,7 @@ SensorChannelStats Sensor::stats(uint32_t chn) const {
   return channels_[chn].stats;
 }
 
-Result<uint64_t> Sensor::subscribe(uint32_t chn, FrameCallback callback) {
+Result<uint64_t> Sensor::subscribe(uint32_t chn, FrameCallback callback, EndCallback on_end) {
   uint64_t id;
   {
     std::lock_guard lock(config_mutex_);
@@ -276,14 +286,14 @@ Result<uint64_t> Sensor::subscribe(uint32_t chn, FrameCallback callback) {
     id = next_subscription_++;
   }
   std::lock_guard lock(subscriber_mutex_);
-  subscribers_[chn].emplace_back(id, std::move(callback));
+  subscribers_[chn].push_back(Subscriber{id, std::move(callback), std::move(on_end)});
   return id;
 }
 
 void Sensor::unsubscribe(uint64_t id) {
   std::lock_guard lock(subscriber_mutex_);
   for (auto& list : subscribers_) {
-    std::erase_if(list, [id](const auto& entry) { return entry.first == id; });
+    std::erase_if(list, [id](const Subscriber& sub) { return sub.id == id; });
   }
 }
 

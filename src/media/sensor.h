@@ -105,8 +105,9 @@ class Sensor final : public FrameSource {
   /// The sensor id.
   uint32_t id() const { return id_; }
 
-  /// FrameSource: delivers channel `chn`'s frames to `callback` on the capture thread.
-  Result<uint64_t> subscribe(uint32_t chn, FrameCallback callback) override;
+  /// FrameSource: delivers channel `chn`'s frames to `callback` on the capture thread, and
+  /// calls `on_end` when capture ends (stop(), end of the source, or its error).
+  Result<uint64_t> subscribe(uint32_t chn, FrameCallback callback, EndCallback on_end = {}) override;
   /// FrameSource: waits out a running callback, then forgets it.
   void unsubscribe(uint64_t id) override;
 
@@ -138,7 +139,12 @@ class Sensor final : public FrameSource {
   std::condition_variable frame_cv_;
   std::mutex subscriber_mutex_;
   std::array<Channel, kMaxChannels> channels_;
-  std::array<std::vector<std::pair<uint64_t, FrameCallback>>, kMaxChannels> subscribers_;
+  struct Subscriber {
+    uint64_t id = 0;
+    FrameCallback on_frame;
+    EndCallback on_end;
+  };
+  std::array<std::vector<Subscriber>, kMaxChannels> subscribers_;
   std::thread thread_;
   bool started_ = false;   // run() was called since the last reset()
   bool finished_ = true;   // the capture thread is not producing

@@ -110,8 +110,10 @@ Status Recorder::build(const WriterFactory& make_writer) {
 }
 
 Status Recorder::start() {
-  if (started_) return make_error(Errc::wrong_state, "recorder already started");
-  started_ = true;
+  if (state_ == State::started) return make_error(Errc::wrong_state, "recorder: start when started: it is recording already");
+  if (state_ == State::stopped)
+    return make_error(Errc::wrong_state, "recorder: start when stopped: the output is closed; create a new recorder");
+  state_ = State::started;
   const uint32_t chn = config_.encoder_channel;
   CAMREC_RETURN_IF_ERROR(encoder_->Start(chn));
   media::LinkOptions lo;
@@ -202,13 +204,14 @@ Status Recorder::take_stream(const StreamData& stream, bool& picture) {
     const uint8_t* data = stream.data[i];
     const uint32_t size = stream.data_size[i];
     if (stream.stream_type[i] == media::STREAM_TYPE_HEADER) {
-      // Parameter sets travel with the key frame that follows (as the seed glues them).
-      header_.insert(header_.end(), data, data + size);
+      // The encoder hands the parameter sets out once per Start (K230); every key frame
+      // carries them into the writer, so each segment file can start with any of them.
+      parameter_sets_.assign(data, data + size);
       continue;
     }
-    frame_.assign(header_.begin(), header_.end());
+    frame_.clear();
+    if (stream.stream_type[i] == media::STREAM_TYPE_I) frame_.assign(parameter_sets_.begin(), parameter_sets_.end());
     frame_.insert(frame_.end(), data, data + size);
-    header_.clear();
     const int64_t pts = stream.pts[i];
     // The held frame lasts until this one (the muxer takes it from this frame's time); its
     // nominal duration lets the muxer keep a constant-rate source's durations constant
@@ -242,7 +245,9 @@ Status Recorder::finish_video() {
 }
 
 Status Recorder::process(int timeout_ms) {
-  if (!started_) return make_error(Errc::wrong_state, "process before start");
+  if (state_ == State::built) return make_error(Errc::wrong_state, "recorder: process when built: call start first");
+  if (state_ == State::stopped)
+    return make_error(Errc::wrong_state, "recorder: process when stopped: the output is closed; create a new recorder");
   if (video_done_) return make_error(Errc::end_of_stream, "recording finished");
   {
     std::lock_guard lock(mutex_);
@@ -252,7 +257,8 @@ Status Recorder::process(int timeout_ms) {
   for (bool picture = false; !picture;) {
     StreamData stream;
     Status s = encoder_->GetStream(chn, stream, timeout_ms);
-    if (s.code() == Errc::timeout && !sensor_->running()) {
+    if (!s.is_ok() && !input_closed_ && !sensor_->running()) {
+      input_closed_ = true;
       // The source ended (end of file, frame limit, device error): drain the encoder.
       Status source = sensor_->last_error();
       if (link_) link_->close();
@@ -286,11 +292,12 @@ Status Recorder::process(int timeout_ms) {
 }
 
 Status Recorder::stop() {
-  if (stopped_ || !sensor_) return Status::ok();
-  stopped_ = true;
+  if (state_ == State::stopped || !sensor_) return Status::ok();
+  const bool was_started = state_ == State::started;
+  state_ = State::stopped;
   Status result;
   const uint32_t chn = config_.encoder_channel;
-  if (started_) {
+  if (was_started) {
     (void)sensor_->stop();
     if (link_) link_->close();
     // Stop drains the encoder: every frame it accepted comes out and is written, unless a

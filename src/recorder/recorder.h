@@ -78,6 +78,9 @@ using WriterFactory = std::function<Result<std::unique_ptr<MediaWriter>>()>;
 
 class Recorder {
  public:
+  /// built (by create) -> started (start) -> stopped (stop; also straight from built).
+  enum class State { built, started, stopped };
+
   /// Builds the pipeline writing to `writer` (owned). Nothing runs until start(). Errors:
   /// invalid_argument for a bad config or a null writer, and the sources' and encoders' errors.
   static Result<std::unique_ptr<Recorder>> create(const RecorderConfig& config, std::unique_ptr<MediaWriter> writer);
@@ -86,12 +89,13 @@ class Recorder {
   static Result<std::unique_ptr<Recorder>> create(const RecorderConfig& config, const WriterFactory& make_writer);
   ~Recorder();
 
-  /// Starts capture, encoding and the audio thread. Errors: wrong_state when started
-  /// already, and the sources' start errors.
+  /// Starts capture, encoding and the audio thread. Errors: wrong_state when started or
+  /// stopped (a recorder records once), and the sources' start errors.
   Status start();
   /// Takes the next coded video frame (waiting up to `timeout_ms` for it; a HEADER-only
   /// stream does not count) and writes the audio captured up to the video written so far.
-  /// Returns end_of_stream once a limit or the end of a file source is reached.
+  /// Returns end_of_stream once a limit or the end of a file source is reached. Errors:
+  /// wrong_state before start and after stop.
   Status process(int timeout_ms = 2000);
   /// Stops capture, drains the encoder (no frame it accepted is lost, unless a frame limit
   /// was reached), writes the audio up to the end of the last frame, and closes the writer.
@@ -99,6 +103,8 @@ class Recorder {
   Status stop();
   /// A snapshot of the counters; any thread.
   RecorderStats stats() const;
+  /// The current state (the thread that calls start/process/stop).
+  State state() const { return state_; }
 
  private:
   explicit Recorder(RecorderConfig config);
@@ -120,7 +126,7 @@ class Recorder {
   std::unique_ptr<media::AudioEncoder> audio_encoder_;
   uint32_t video_track_ = 0;
   uint32_t audio_track_ = 0;
-  std::vector<uint8_t> header_;  ///< Parameter sets waiting for their key frame.
+  std::vector<uint8_t> parameter_sets_;  ///< The latest HEADER pack, put in front of every key frame.
   std::vector<uint8_t> frame_;
   /// The latest frame, written when the next one comes (the muxer then takes its duration
   /// from the next frame's time, so a gap after a drop stays a gap) or at the end.
@@ -141,8 +147,8 @@ class Recorder {
   /// Signalled when video is written, audio is queued or the audio thread ends.
   std::condition_variable progress_;
   RecorderStats stats_;
-  bool started_ = false;
-  bool stopped_ = false;
+  State state_ = State::built;
+  bool input_closed_ = false;  ///< The source ended and the encoder was told to drain.
   std::atomic<bool> video_done_{false};
 };
 

@@ -137,36 +137,52 @@ TEST(EncoderTest, H264MainDecodesWithFfmpeg) {
   EXPECT_EQ(st.idr_out, 2u);
 }
 
-TEST(EncoderTest, HeaderPackPrecedesEachIPackEveryGop) {
+TEST(EncoderTest, HeaderPackComesOncePerStartAsOnTheK230) {
   for (uint32_t payload : {PAYLOAD_TYPE_H264, PAYLOAD_TYPE_H265}) {
-    auto enc = make_encoder();
-    ChnAttr a = attr(payload, payload == PAYLOAD_TYPE_H264 ? H264_PROFILE_HIGH : H265_PROFILE_MAIN);
-    a.gop_len = 10;
-    ASSERT_TRUE(enc->Create(1, a).is_ok());
-    ASSERT_TRUE(enc->Start(1).is_ok());
-    auto frames = pattern_frames(25, 320, 240, 30, 1'000'000);
-    auto streams = encode_all(*enc, 1, frames);
-    // K230: the HEADER pack comes alone, then the I pack, for frames 0, 10, 20.
-    ASSERT_EQ(streams.size(), 25u + 3u) << payload;
-    size_t s = 0;
-    for (int i = 0; i < 25; ++i) {
-      const int64_t pts = frames[static_cast<size_t>(i)]->pts_us;
-      if (i % 10 == 0) {
-        ASSERT_EQ(streams[s].types, (std::vector<uint32_t>{STREAM_TYPE_HEADER})) << i;
-        EXPECT_EQ(streams[s].pts[0], pts);
+    for (bool every_idr : {false, true}) {
+      SCOPED_TRACE(std::to_string(payload) + (every_idr ? " header before every IDR" : " header once"));
+      auto enc = make_encoder();
+      ChnAttr a = attr(payload, payload == PAYLOAD_TYPE_H264 ? H264_PROFILE_HIGH : H265_PROFILE_MAIN);
+      a.gop_len = 10;
+      a.header_before_every_idr = every_idr;
+      ASSERT_TRUE(enc->Create(1, a).is_ok());
+      ASSERT_TRUE(enc->Start(1).is_ok());
+      auto frames = pattern_frames(25, 320, 240, 30, 1'000'000);
+      auto streams = encode_all(*enc, 1, frames);
+      // K230: the HEADER pack comes alone, then the I pack, for frame 0 only; I packs at
+      // frames 10 and 20 come on their own. With the option, a HEADER before each of them.
+      ASSERT_EQ(streams.size(), every_idr ? 25u + 3u : 25u + 1u);
+      size_t s = 0;
+      for (int i = 0; i < 25; ++i) {
+        const int64_t pts = frames[static_cast<size_t>(i)]->pts_us;
+        if (i == 0 || (every_idr && i % 10 == 0)) {
+          ASSERT_EQ(streams[s].types, (std::vector<uint32_t>{STREAM_TYPE_HEADER})) << i;
+          EXPECT_EQ(streams[s].pts[0], pts);
+          ++s;
+        }
+        const uint32_t type = i % 10 == 0 ? STREAM_TYPE_I : STREAM_TYPE_P;
+        ASSERT_EQ(streams[s].types, (std::vector<uint32_t>{type})) << i;
+        EXPECT_EQ(streams[s].pts[0], pts) << "frame " << i;
         ++s;
-        ASSERT_EQ(streams[s].types, (std::vector<uint32_t>{STREAM_TYPE_I})) << i;
-      } else {
-        ASSERT_EQ(streams[s].types, (std::vector<uint32_t>{STREAM_TYPE_P})) << i;
       }
-      EXPECT_EQ(streams[s].pts[0], pts) << "frame " << i;
-      ++s;
+      // The header pack holds only parameter sets: SPS+PPS (H.264) or VPS+SPS+PPS (H.265),
+      // and an I pack none.
+      const auto& header = streams[0].packs[0];
+      ASSERT_GE(header.size(), 5u);
+      auto first_type = [&](const std::vector<uint8_t>& pack) {
+        return payload == PAYLOAD_TYPE_H264 ? pack[4] & 0x1F : (pack[4] >> 1) & 0x3F;
+      };
+      EXPECT_EQ(first_type(header), payload == PAYLOAD_TYPE_H264 ? 7 : 32);
+      EXPECT_NE(first_type(streams[1].packs[0]), payload == PAYLOAD_TYPE_H264 ? 7 : 32);
+      // A Start after Stop hands the HEADER out again.
+      ASSERT_TRUE(enc->Stop(1).is_ok());
+      ASSERT_TRUE(enc->Start(1).is_ok());
+      auto again = encode_all(*enc, 1, pattern_frames(2, 320, 240, 30, 2'000'000));
+      ASSERT_EQ(again.size(), 3u);
+      EXPECT_EQ(again[0].types, (std::vector<uint32_t>{STREAM_TYPE_HEADER}));
+      EXPECT_EQ(again[0].packs[0], header);
+      EXPECT_EQ(again[1].types, (std::vector<uint32_t>{STREAM_TYPE_I}));
     }
-    // The header pack holds only parameter sets: SPS+PPS (H.264) or VPS+SPS+PPS (H.265).
-    const auto& header = streams[0].packs[0];
-    ASSERT_GE(header.size(), 5u);
-    const uint8_t first_type = payload == PAYLOAD_TYPE_H264 ? header[4] & 0x1F : (header[4] >> 1) & 0x3F;
-    EXPECT_EQ(first_type, payload == PAYLOAD_TYPE_H264 ? 7 : 32);
   }
 }
 
@@ -320,9 +336,11 @@ TEST(EncoderTest, RequestIdrAndHeaderWithIdrInOneStream) {
   }
   ASSERT_EQ(streams.size(), 8u);
   for (size_t i = 0; i < 8; ++i) {
-    if (i == 0 || i == 5) {
+    if (i == 0) {
       EXPECT_EQ(streams[i].types, (std::vector<uint32_t>{STREAM_TYPE_HEADER, STREAM_TYPE_I})) << i;
       EXPECT_EQ(streams[i].pts[0], streams[i].pts[1]);
+    } else if (i == 5) {
+      EXPECT_EQ(streams[i].types, (std::vector<uint32_t>{STREAM_TYPE_I})) << "the parameter sets did not change";
     } else {
       EXPECT_EQ(streams[i].types, (std::vector<uint32_t>{STREAM_TYPE_P})) << i;
     }
