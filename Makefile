@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 45
 FUZZ_TARGETS := fuzz_box_reader fuzz_demuxer fuzz_annexb fuzz_recover fuzz_muxer
 
-.PHONY: all deps deps-build configure build run install deb test test-asan bench fuzz fuzz-build fuzz-ci fuzz-run clean
+.PHONY: all deps deps-build configure build run install deb test test-asan test-tsan bench fuzz fuzz-build fuzz-ci fuzz-run clean
 
 all: build
 
@@ -61,6 +61,14 @@ test-asan: deps
 	@cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ctest -j$(JOBS) --output-on-failure --timeout 1800
 
+# The concurrency tests (CTest label `concurrency`) under ThreadSanitizer: only their
+# binary is built, so it stays cheap enough for every CI run.
+test-tsan: deps
+	@cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMREC_TSAN=ON -DCAMREC_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD)-tsan -j$(JOBS) --target test_concurrency
+	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest -j$(JOBS) -L concurrency --output-on-failure --timeout 900
+
 # libFuzzer targets (clang-14, ASan + UBSan) in their own build tree; see fuzz/run.sh.
 fuzz-build: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMREC_FUZZ=ON \
@@ -86,4 +94,4 @@ bench: deps configure
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz

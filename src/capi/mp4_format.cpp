@@ -1,45 +1,63 @@
 // The kd_mp4 C API over camrec::Muxer and camrec::Demuxer.
 //
-// Handles are checked against a registry of live objects, so a destroyed or foreign handle
-// gets K_MP4_ERR_INVALID_ARGUMENT instead of a crash. Each handle has its own mutex; the
-// muxer itself is thread-safe, so audio and video may be written from two threads.
+// Handles are tokens from capi::HandleTable: a destroyed, foreign or made-up handle gets
+// K_MP4_ERR_INVALID_ARGUMENT forever, never a crash or another recording. Every call holds
+// its file for its whole duration; kd_mp4_destroy waits for the calls in flight. The muxer
+// itself is thread-safe, so audio and video may be written from two threads.
 #include "mp4_format.h"
 
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "camrec/demuxer.h"
 #include "camrec/muxer.h"
+#include "capi/handles.h"
+#include "capi/video_units.h"
 
 namespace {
 
 using camrec::Errc;
 using camrec::Status;
+using camrec::capi::HandleKind;
+using camrec::capi::HandleTable;
 
 struct Mp4;
 
 struct Track {
-  Mp4* owner = nullptr;
+  camrec::capi::CallGate gate;
+  std::weak_ptr<Mp4> owner;
   uint32_t index = 0;  ///< Muxer track index.
   k_mp4_track_type_e type = K_MP4_STREAM_VIDEO;
   k_mp4_codec_id_e codec = K_MP4_CODEC_ID_H264;
+  std::mutex mutex;  ///< Guards what follows: one video unit at a time on a track.
+  camrec::capi::ParameterSetKeeper parameter_sets;
+  std::vector<uint8_t> joined;  ///< New parameter sets + the key frame they belong to.
 };
 
 struct Mp4 {
+  camrec::capi::CallGate gate;
   bool muxer = true;
   std::unique_ptr<camrec::Muxer> mux;
-  std::vector<std::unique_ptr<Track>> tracks;
+  std::mutex mutex;  ///< Guards the track list and the demuxer's state.
+  std::vector<uintptr_t> track_tokens;
   std::unique_ptr<camrec::Demuxer> demux;
   camrec::DemuxedSample sample;  ///< Demuxer: the buffer kd_mp4_get_frame hands out.
   bool eof = false;
 };
 
-std::mutex g_registry_mutex;
-std::set<const void*> g_live;  // every Mp4* and Track* not yet destroyed
+HandleTable<Mp4>& files() {
+  static HandleTable<Mp4> table(HandleKind::file);
+  return table;
+}
+
+HandleTable<Track>& tracks() {
+  static HandleTable<Track> table(HandleKind::track);
+  return table;
+}
+
 thread_local std::string g_last_error;
 
 int fail(const Status& s) {
@@ -66,22 +84,8 @@ int ok() {
   return 0;
 }
 
-bool live(const void* p) {
-  std::lock_guard lock(g_registry_mutex);
-  return p && g_live.count(p);
-}
-
-void register_live(const void* p) {
-  std::lock_guard lock(g_registry_mutex);
-  g_live.insert(p);
-}
-
-void unregister(const void* p) {
-  std::lock_guard lock(g_registry_mutex);
-  g_live.erase(p);
-}
-
-Mp4* mp4_of(KD_HANDLE h) { return live(h) ? static_cast<Mp4*>(h) : nullptr; }
+uintptr_t token_of(KD_HANDLE h) { return reinterpret_cast<uintptr_t>(h); }
+KD_HANDLE handle_of(uintptr_t token) { return reinterpret_cast<KD_HANDLE>(token); }
 
 std::string file_name(const char (&name)[128]) {
   size_t n = strnlen(name, sizeof name);
@@ -105,7 +109,7 @@ extern "C" {
 int kd_mp4_create(KD_HANDLE* mp4_handle, k_mp4_config_s* cfg) {
   if (!mp4_handle || !cfg) return fail(Errc::invalid_argument, "kd_mp4_create: NULL argument");
   *mp4_handle = nullptr;
-  auto mp4 = std::make_unique<Mp4>();
+  auto mp4 = std::make_shared<Mp4>();
   if (cfg->config_type == K_MP4_CONFIG_MUXER) {
     std::string name = file_name(cfg->muxer_config.file_name);
     if (name.empty()) return fail(Errc::invalid_argument, "kd_mp4_create: empty file name");
@@ -130,30 +134,37 @@ int kd_mp4_create(KD_HANDLE* mp4_handle, k_mp4_config_s* cfg) {
   } else {
     return fail(Errc::invalid_argument, "kd_mp4_create: config_type " + std::to_string(cfg->config_type));
   }
-  register_live(mp4.get());
-  *mp4_handle = mp4.release();
+  *mp4_handle = handle_of(files().add(std::move(mp4)));
   return ok();
 }
 
 int kd_mp4_destroy(KD_HANDLE mp4_handle) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4) return fail(Errc::invalid_argument, "kd_mp4_destroy: not a live kd_mp4 handle");
-  unregister(mp4);
-  for (auto& t : mp4->tracks) unregister(t.get());
+  // Unregistered first: from here on every call with this handle fails, and this one waits
+  // for the calls already inside before it finishes the file.
+  auto mp4 = files().remove(token_of(mp4_handle), "kd_mp4_destroy");
+  if (!mp4) return fail(mp4.error());
+  (*mp4)->gate.close();
+  std::vector<uintptr_t> track_tokens;
+  {
+    std::lock_guard lock((*mp4)->mutex);
+    track_tokens.swap((*mp4)->track_tokens);
+  }
+  for (uintptr_t t : track_tokens) {
+    if (auto track = tracks().remove(t, "kd_mp4_destroy")) (*track)->gate.close();
+  }
   Status s;
-  if (mp4->mux) s = mp4->mux->close();
-  delete mp4;
+  if ((*mp4)->mux) s = (*mp4)->mux->close();
   return s.is_ok() ? ok() : fail(s);
 }
 
 int kd_mp4_create_track(KD_HANDLE mp4_handle, KD_HANDLE* track_handle, k_mp4_track_info_s* info) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4) return fail(Errc::invalid_argument, "kd_mp4_create_track: not a live kd_mp4 handle");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_create_track");
+  if (!mp4) return fail(mp4.error());
   if (!track_handle || !info) return fail(Errc::invalid_argument, "kd_mp4_create_track: NULL argument");
   *track_handle = nullptr;
-  if (!mp4->muxer) return fail(Errc::wrong_state, "kd_mp4_create_track on a demuxer");
-  auto track = std::make_unique<Track>();
-  track->owner = mp4;
+  if (!(*mp4)->muxer) return fail(Errc::wrong_state, "kd_mp4_create_track on a demuxer");
+  auto track = std::make_shared<Track>();
+  track->owner = mp4->shared();
   track->type = info->track_type;
   camrec::Result<uint32_t> index = Status(Errc::invalid_argument, "track_type " + std::to_string(info->track_type));
   if (info->track_type == K_MP4_STREAM_VIDEO) {
@@ -165,7 +176,7 @@ int kd_mp4_create_track(KD_HANDLE mp4_handle, KD_HANDLE* track_handle, k_mp4_tra
     vc.width = info->video_info.width;
     vc.height = info->video_info.height;
     vc.timescale = info->time_scale ? info->time_scale : 90'000;
-    index = mp4->mux->add_video_track(vc);
+    index = (*mp4)->mux->add_video_track(vc);
   } else if (info->track_type == K_MP4_STREAM_AUDIO) {
     camrec::AudioTrackConfig ac;
     track->codec = info->audio_info.codec_id;
@@ -180,73 +191,107 @@ int kd_mp4_create_track(KD_HANDLE mp4_handle, KD_HANDLE* track_handle, k_mp4_tra
     ac.channels = info->audio_info.channels;
     // time_scale is honoured, unlike K230 (which used ms whatever it was told).
     ac.timescale = info->time_scale;
-    index = mp4->mux->add_audio_track(ac);
+    index = (*mp4)->mux->add_audio_track(ac);
   }
   if (!index) return fail(index.error());
   track->index = *index;
   if (info->track_type == K_MP4_STREAM_VIDEO) info->video_info.track_id = *index + 1;
   else info->audio_info.track_id = *index + 1;
-  register_live(track.get());
-  *track_handle = track.get();
-  mp4->tracks.push_back(std::move(track));
+  const uintptr_t token = tracks().add(std::move(track));
+  {
+    std::lock_guard lock((*mp4)->mutex);
+    (*mp4)->track_tokens.push_back(token);
+  }
+  *track_handle = handle_of(token);
   return ok();
 }
 
 int kd_mp4_destroy_tracks(KD_HANDLE mp4_handle) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4) return fail(Errc::invalid_argument, "kd_mp4_destroy_tracks: not a live kd_mp4 handle");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_destroy_tracks");
+  if (!mp4) return fail(mp4.error());
   // The tracks' data stays in the muxer until kd_mp4_destroy finishes the file; only the
-  // handles end here.
-  for (auto& t : mp4->tracks) unregister(t.get());
-  mp4->tracks.clear();
+  // handles end here (after the writes in flight on them).
+  std::vector<uintptr_t> track_tokens;
+  {
+    std::lock_guard lock((*mp4)->mutex);
+    track_tokens.swap((*mp4)->track_tokens);
+  }
+  for (uintptr_t t : track_tokens) {
+    if (auto track = tracks().remove(t, "kd_mp4_destroy_tracks")) (*track)->gate.close();
+  }
   return ok();
 }
 
+namespace {
+
+/// Writes one video unit, absorbing parameter sets that come on their own.
+Status write_video(camrec::Muxer& mux, Track& track, camrec::Packet& p) {
+  const auto vc = track.codec == K_MP4_CODEC_ID_H264 ? camrec::codec::VideoCodec::h264 : camrec::codec::VideoCodec::h265;
+  const camrec::capi::UnitHead head = camrec::capi::read_unit_head(vc, p.data);
+  std::lock_guard lock(track.mutex);
+  const auto decision = track.parameter_sets.decide(head);
+  if (decision.absorb) return Status::ok();
+  if (!decision.prefix.empty()) {
+    track.joined.assign(decision.prefix.begin(), decision.prefix.end());
+    track.joined.insert(track.joined.end(), p.data.begin(), p.data.end());
+    p.data = track.joined;
+  }
+  CAMREC_RETURN_IF_ERROR(mux.write(track.index, p));
+  track.parameter_sets.written(head);
+  return Status::ok();
+}
+
+}  // namespace
+
 int kd_mp4_write_frame(KD_HANDLE mp4_handle, KD_HANDLE track_handle, k_mp4_frame_data_s* frame) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4) return fail(Errc::invalid_argument, "kd_mp4_write_frame: not a live kd_mp4 handle");
-  if (!live(track_handle)) return fail(Errc::invalid_argument, "kd_mp4_write_frame: not a live track handle");
-  auto* track = static_cast<Track*>(track_handle);
-  if (track->owner != mp4) return fail(Errc::invalid_argument, "kd_mp4_write_frame: the track belongs to another file");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_write_frame");
+  if (!mp4) return fail(mp4.error());
+  auto track = tracks().acquire(token_of(track_handle), "kd_mp4_write_frame");
+  if (!track) return fail(track.error());
+  if ((*track)->owner.lock() != mp4->shared())
+    return fail(Errc::invalid_argument, "kd_mp4_write_frame: the track belongs to another file");
   if (!frame) return fail(Errc::invalid_argument, "kd_mp4_write_frame: NULL frame");
   if (!frame->data || frame->data_length == 0) return fail(Errc::invalid_argument, "kd_mp4_write_frame: no data");
-  if (frame->codec_id != track->codec)
+  if (frame->codec_id != (*track)->codec)
     return fail(Errc::invalid_argument, "kd_mp4_write_frame: codec_id " + std::to_string(frame->codec_id) +
-                                            " does not match the track's " + std::to_string(track->codec));
+                                            " does not match the track's " + std::to_string((*track)->codec));
   if (frame->time_stamp > static_cast<uint64_t>(INT64_MAX))
     return fail(Errc::invalid_argument, "kd_mp4_write_frame: time_stamp out of range");
   camrec::Packet p;
   p.data = std::span<const uint8_t>(frame->data, frame->data_length);
   p.pts = p.dts = static_cast<int64_t>(frame->time_stamp);
   p.timescale = camrec::kMicroseconds;
-  Status s = mp4->mux->write(track->index, p);
+  Status s = (*track)->type == K_MP4_STREAM_VIDEO ? write_video(*(*mp4)->mux, **track, p)
+                                                   : (*mp4)->mux->write((*track)->index, p);
   return s.is_ok() ? ok() : fail(s);
 }
 
 int kd_mp4_get_file_info(KD_HANDLE mp4_handle, k_mp4_file_info_s* file_info) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4 || mp4->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_file_info: not a live demuxer handle");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_get_file_info");
+  if (!mp4) return fail(mp4.error());
+  if ((*mp4)->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_file_info: the handle is a muxer (needs a demuxer)");
   if (!file_info) return fail(Errc::invalid_argument, "kd_mp4_get_file_info: NULL file_info");
-  const auto& tracks = mp4->demux->tracks();
+  const auto& all = (*mp4)->demux->tracks();
   uint64_t ms = 0;
-  for (const auto& t : tracks) {
+  for (const auto& t : all) {
     int64_t end = t.start + static_cast<int64_t>(t.duration);
     ms = std::max<uint64_t>(ms, static_cast<uint64_t>(std::max<int64_t>(0, camrec::rescale(end, t.timescale, 1000))));
   }
   file_info->duration = ms;
-  file_info->track_num = static_cast<uint32_t>(tracks.size());
+  file_info->track_num = static_cast<uint32_t>(all.size());
   return ok();
 }
 
 int kd_mp4_get_track_by_index(KD_HANDLE mp4_handle, uint32_t index, k_mp4_track_info_s* info) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4 || mp4->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_track_by_index: not a live demuxer handle");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_get_track_by_index");
+  if (!mp4) return fail(mp4.error());
+  if ((*mp4)->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_track_by_index: the handle is a muxer (needs a demuxer)");
   if (!info) return fail(Errc::invalid_argument, "kd_mp4_get_track_by_index: NULL track info");
-  const auto& tracks = mp4->demux->tracks();
-  if (index >= tracks.size())
+  const auto& all = (*mp4)->demux->tracks();
+  if (index >= all.size())
     return fail(Errc::not_found, "kd_mp4_get_track_by_index: no track " + std::to_string(index) + " (file has " +
-                                     std::to_string(tracks.size()) + ")");
-  const auto& t = tracks[index];
+                                     std::to_string(all.size()) + ")");
+  const auto& t = all[index];
   std::memset(info, 0, sizeof *info);
   info->time_scale = t.timescale;
   if (t.video) {
@@ -260,24 +305,26 @@ int kd_mp4_get_track_by_index(KD_HANDLE mp4_handle, uint32_t index, k_mp4_track_
 }
 
 int kd_mp4_get_frame(KD_HANDLE mp4_handle, k_mp4_frame_data_s* frame) {
-  Mp4* mp4 = mp4_of(mp4_handle);
-  if (!mp4 || mp4->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_frame: not a live demuxer handle");
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_get_frame");
+  if (!mp4) return fail(mp4.error());
+  if ((*mp4)->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_frame: the handle is a muxer (needs a demuxer)");
   if (!frame) return fail(Errc::invalid_argument, "kd_mp4_get_frame: NULL frame");
   std::memset(frame, 0, sizeof *frame);
-  if (!mp4->eof) {
-    auto more = mp4->demux->next(mp4->sample);
+  std::lock_guard lock((*mp4)->mutex);
+  if (!(*mp4)->eof) {
+    auto more = (*mp4)->demux->next((*mp4)->sample);
     if (!more) return fail(more.error());
-    mp4->eof = !*more;
+    (*mp4)->eof = !*more;
   }
-  if (mp4->eof) {
+  if ((*mp4)->eof) {
     frame->eof = 1;
     return ok();
   }
-  const auto& t = mp4->demux->tracks()[mp4->sample.track];
+  const auto& t = (*mp4)->demux->tracks()[(*mp4)->sample.track];
   frame->codec_id = codec_id_of(t);
-  frame->time_stamp = static_cast<uint64_t>(std::max<int64_t>(0, camrec::rescale(mp4->sample.pts, t.timescale, 1000)));
-  frame->data = mp4->sample.data.data();
-  frame->data_length = static_cast<uint32_t>(mp4->sample.data.size());
+  frame->time_stamp = static_cast<uint64_t>(std::max<int64_t>(0, camrec::rescale((*mp4)->sample.pts, t.timescale, 1000)));
+  frame->data = (*mp4)->sample.data.data();
+  frame->data_length = static_cast<uint32_t>((*mp4)->sample.data.size());
   return ok();
 }
 

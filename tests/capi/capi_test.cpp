@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "codec/au_splitter.h"
+#include "testing/h264_clip.h"
 #include "mp4_format.h"
 #include "testing/test_util.h"
 
@@ -14,30 +14,7 @@ extern "C" int k230_write_clip(const char* path, const unsigned char* const* uni
 namespace camrec {
 namespace {
 
-struct Clip {
-  std::vector<uint8_t> stream;
-  std::vector<std::vector<uint8_t>> units;
-};
-
-const Clip& clip() {
-  static Clip c = [] {
-    Clip out;
-    testing::TempDir dir;
-    std::string path = dir.file("in.h264");
-    EXPECT_TRUE(testing::make_stream(path, "320x240", 60, 30, "-c:v libx264 -preset ultrafast -g 30 -bf 0"));
-    out.stream = testing::read_file(path);
-    codec::AccessUnitSplitter splitter(codec::VideoCodec::h264);
-    splitter.feed(out.stream);
-    splitter.finish();
-    while (true) {
-      auto au = splitter.next();
-      if (!au || !*au) break;
-      out.units.emplace_back((*au)->bytes.begin(), (*au)->bytes.end());
-    }
-    return out;
-  }();
-  return c;
-}
+using testing::clip;
 
 int write_clip(const std::string& path, bool fmp4, bool g711) {
   std::vector<const unsigned char*> ptrs;
@@ -49,14 +26,7 @@ int write_clip(const std::string& path, bool fmp4, bool g711) {
   return k230_write_clip(path.c_str(), ptrs.data(), sizes.data(), static_cast<int>(ptrs.size()), fmp4, g711);
 }
 
-KD_HANDLE open_demuxer(const std::string& path) {
-  k_mp4_config_s cfg{};
-  cfg.config_type = K_MP4_CONFIG_DEMUXER;
-  std::strncpy(cfg.demuxer_config.file_name, path.c_str(), sizeof cfg.demuxer_config.file_name - 1);
-  KD_HANDLE h = nullptr;
-  EXPECT_EQ(kd_mp4_create(&h, &cfg), 0) << kd_mp4_error_message();
-  return h;
-}
+KD_HANDLE open_demuxer(const std::string& path) { return testing::create_kd_mp4(path, K_MP4_CONFIG_DEMUXER); }
 
 TEST(CApi, CClientWritesCleanFilesInBothLayouts) {
   for (int fmp4 : {0, 1}) {
