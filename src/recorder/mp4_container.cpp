@@ -4,8 +4,29 @@ namespace camrec::recorder {
 
 Mp4Container::~Mp4Container() { (void)Destroy(); }
 
+const char* to_string(Mp4Container::State state) {
+  switch (state) {
+    case Mp4Container::State::destroyed: return "destroyed";
+    case Mp4Container::State::created: return "created";
+    case Mp4Container::State::started: return "started";
+    case Mp4Container::State::stopped: return "stopped";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr int kProcessTimeoutMs = 10'000;
+
+Status wrong_state(const char* call, Mp4Container::State state, const char* next) {
+  return make_error(Errc::wrong_state,
+                    std::string("Mp4Container: ") + call + " when " + to_string(state) + ": " + next);
+}
+
+}  // namespace
+
 Status Mp4Container::Create(const Mp4CfgStr& cfg) {
-  if (recorder_) return make_error(Errc::wrong_state, "Mp4Container: Create called twice");
+  if (state_ != State::destroyed) return wrong_state("Create", state_, "call Destroy first");
   if (cfg.type != MP4_CONFIG_TYPE_MUXER)
     return make_error(Errc::invalid_argument, "Mp4Container: config type " + std::to_string(cfg.type) + " is not the muxer");
   if (cfg.file_name.empty()) return make_error(Errc::invalid_argument, "Mp4Container: empty file name");
@@ -39,31 +60,44 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
     return std::unique_ptr<MediaWriter>(std::move(muxer));
   };
   CAMREC_ASSIGN_OR_RETURN(recorder_, Recorder::create(rc, make_writer));
+  state_ = State::created;
   return Status::ok();
 }
 
 Status Mp4Container::Start() {
-  if (!recorder_) return make_error(Errc::wrong_state, "Mp4Container: Start before Create");
-  if (started_) return make_error(Errc::wrong_state, "Mp4Container: Start called twice");
-  started_ = true;
+  switch (state_) {
+    case State::created: break;
+    case State::destroyed: return wrong_state("Start", state_, "call Create first");
+    case State::started: return wrong_state("Start", state_, "it is recording already");
+    case State::stopped: return wrong_state("Start", state_, "the file is finished; Destroy, then Create a new one");
+  }
+  state_ = State::started;
   return recorder_->start();
 }
 
 Status Mp4Container::Process() {
-  if (!recorder_ || !started_) return make_error(Errc::wrong_state, "Mp4Container: Process before Start");
-  return recorder_->process();
+  switch (state_) {
+    // K230's Process blocks until a frame is there; a flow that cannot deliver one makes
+    // GetStream fail at once, so the long wait only covers a slow (or busy) encoder.
+    case State::started: return recorder_->process(kProcessTimeoutMs);
+    case State::destroyed: return wrong_state("Process", state_, "call Create and Start first");
+    case State::created: return wrong_state("Process", state_, "call Start first");
+    case State::stopped: return wrong_state("Process", state_, "the file is finished; Destroy, then Create a new one");
+  }
+  return Status::ok();
 }
 
 Status Mp4Container::Stop() {
-  if (!recorder_) return make_error(Errc::wrong_state, "Mp4Container: Stop before Create");
+  if (state_ == State::destroyed) return wrong_state("Stop", state_, "call Create first");
+  state_ = State::stopped;
   return recorder_->stop();
 }
 
 Status Mp4Container::Destroy() {
-  if (!recorder_) return Status::ok();
+  if (state_ == State::destroyed) return Status::ok();
   Status s = recorder_->stop();
   recorder_.reset();
-  started_ = false;
+  state_ = State::destroyed;
   return s;
 }
 

@@ -48,25 +48,38 @@ class Mp4Container {
   static constexpr int MP4_CODEC_ID_G711A = 2;
   static constexpr int MP4_CODEC_ID_G711U = 3;
 
+  /// Where the container is in Create -> Start -> Process... -> Stop -> Destroy.
+  enum class State { destroyed, created, started, stopped };
+
   ~Mp4Container();
-  /// Builds the pipeline. Errors: invalid_argument for a config type other than muxer, an
-  /// unknown codec id or a bad size; wrong_state when created already.
+  /// Builds the pipeline and creates the file: destroyed -> created. Errors: invalid_argument
+  /// for a config type other than muxer, an unknown codec id or a bad size; wrong_state
+  /// unless destroyed.
   Status Create(const Mp4CfgStr& config);
-  /// Starts capture. Errors: wrong_state before Create or when started.
+  /// Starts capture: created -> started. Errors: wrong_state in any other state (after Stop:
+  /// Destroy, then Create again), and the sources' start errors.
   Status Start();
   /// Writes one video frame (every pack of the GetStream) and the audio captured meanwhile.
-  /// Errors: wrong_state before Start; the muxer's and encoder's errors.
+  /// Errors: wrong_state unless started; the muxer's and encoder's errors.
   Status Process();
-  /// Stops capture and finishes the file (nothing the encoder holds is lost).
+  /// Stops capture and finishes the file (nothing the encoder holds is lost): created or
+  /// started -> stopped (a Stop before Start leaves a file without frames). Again when
+  /// stopped: ok. Errors: wrong_state when destroyed; the file's close errors.
   Status Stop();
-  /// Frees everything; the object can be created again.
+  /// Stops if needed and frees everything: any state -> destroyed; Create may follow.
   Status Destroy();
 
+  /// The current state.
+  State state() const { return state_; }
+  /// Counters of the recording (zeros when destroyed).
   RecorderStats stats() const;
 
  private:
   std::unique_ptr<Recorder> recorder_;
-  bool started_ = false;
+  State state_ = State::destroyed;
 };
+
+/// "created", ... for messages.
+const char* to_string(Mp4Container::State state);
 
 }  // namespace camrec::recorder

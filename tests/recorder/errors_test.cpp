@@ -115,7 +115,7 @@ TEST(ContainerErrorsTest, ProcessBeforeStart) {
   ASSERT_TRUE(mp4.Create(good_config(dir.file("a.mp4"))).is_ok());
   s = mp4.Process();
   EXPECT_EQ(s.code(), Errc::wrong_state) << s.to_string();
-  EXPECT_NE(s.to_string().find("before Start"), std::string::npos) << s.to_string();
+  EXPECT_NE(s.to_string().find("Process when created: call Start first"), std::string::npos) << s.to_string();
   EXPECT_TRUE(mp4.Destroy().is_ok());
 }
 
@@ -128,7 +128,7 @@ TEST(ContainerErrorsTest, StartTwice) {
   ASSERT_TRUE(mp4.Start().is_ok());
   s = mp4.Start();
   EXPECT_EQ(s.code(), Errc::wrong_state) << s.to_string();
-  EXPECT_NE(s.to_string().find("twice"), std::string::npos) << s.to_string();
+  EXPECT_NE(s.to_string().find("Start when started: it is recording already"), std::string::npos) << s.to_string();
   // The recording is unharmed.
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(mp4.Process().is_ok());
   EXPECT_TRUE(mp4.Stop().is_ok());
