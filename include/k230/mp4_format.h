@@ -3,15 +3,34 @@
  *
  * Unlike the K230 implementation: every error is returned as a negative K_MP4_ERR_* code
  * (kd_mp4_error_message() says what went wrong); time_scale is honoured (0 = default);
- * any H.265 IRAP may start a track; 3-byte start codes are safe; every track created before
- * the first frame is in the file's header; audio and video may be written to one handle
- * from two threads; frames of any size are accepted; a regular MP4 survives a crash.
+ * any H.265 IRAP may start a track; 3-byte start codes are safe; audio and video may be
+ * written to one handle from two threads; a regular MP4 survives a crash.
  *
- * Muxer: kd_mp4_write_frame takes one Annex B access unit (the first one a key frame with
- * its parameter sets) or one audio packet (G.711: one byte per sample), time_stamp in
- * microseconds. Demuxer: kd_mp4_get_frame returns the samples of all tracks in decode
- * order, video as Annex B with the parameter sets in front of key frames, time_stamp in
- * milliseconds, eof = 1 after the last one; `data` stays valid until the next call. */
+ * Handles: a KD_HANDLE is a token, not an address. A destroyed handle stays invalid for
+ * ever (K_MP4_ERR_INVALID_ARGUMENT, never another file's); every call holds its handle for
+ * its whole duration, and kd_mp4_destroy waits for the calls in flight on other threads
+ * (calls that start after it get K_MP4_ERR_INVALID_ARGUMENT). Track handles end with
+ * kd_mp4_destroy_tracks or kd_mp4_destroy.
+ *
+ * Muxer: kd_mp4_write_frame takes one Annex B access unit or one audio packet (G.711: one
+ * byte per sample), time_stamp in microseconds. The first video unit written must be a key
+ * frame, with its parameter sets in front (the tutorial glues the encoder's HEADER pack to
+ * the first I frame) or written just before it on their own. A unit of parameter sets
+ * alone is accepted at any time: the same sets again are absorbed (nothing is written), new
+ * ones go in front of the next key frame.
+ *
+ * Limits (each refused with an error that names it):
+ *   - a video frame (access unit) is at most 64 MiB, an audio packet at most 1 MiB
+ *     (K_MP4_ERR_LIMIT);
+ *   - a file holds at most 64 tracks (K_MP4_ERR_LIMIT), all created before the first
+ *     kd_mp4_write_frame (later: K_MP4_ERR_WRONG_STATE);
+ *   - the file header lists the audio tracks and the video tracks whose first key frame
+ *     came within 5 s (media time) of the first video frame; a video track that starts
+ *     later is left out of the file and its frames are refused (K_MP4_ERR_WRONG_STATE).
+ *
+ * Demuxer: kd_mp4_get_frame returns the samples of all tracks in decode order, video as
+ * Annex B with the parameter sets in front of key frames, time_stamp in milliseconds,
+ * eof = 1 after the last one; `data` stays valid until the next call. */
 #ifndef CAMREC_K230_MP4_FORMAT_H
 #define CAMREC_K230_MP4_FORMAT_H
 
@@ -102,11 +121,12 @@ typedef struct {
 } k_mp4_frame_data_s;
 
 /* Error codes (camrec): every function returns 0 or one of these. */
-#define K_MP4_ERR_INVALID_ARGUMENT (-1) /* NULL pointer, bad value, unknown handle */
-#define K_MP4_ERR_WRONG_STATE (-2)      /* call not allowed now (e.g. a track after the first frame) */
+#define K_MP4_ERR_INVALID_ARGUMENT (-1) /* NULL pointer, bad value, unknown or destroyed handle */
+#define K_MP4_ERR_WRONG_STATE (-2)      /* call not allowed now (a track after the first frame, a
+                                          handle being destroyed by another thread) */
 #define K_MP4_ERR_MALFORMED (-3)        /* input data breaks its specification */
 #define K_MP4_ERR_UNSUPPORTED (-4)
-#define K_MP4_ERR_LIMIT (-5)            /* input asks for more than a safety limit */
+#define K_MP4_ERR_LIMIT (-5)            /* input asks for more than a limit (see Limits above) */
 #define K_MP4_ERR_IO (-6)
 #define K_MP4_ERR_NO_SPACE (-7)         /* disk full: the file keeps every earlier fragment */
 #define K_MP4_ERR_FILE_TOO_LARGE (-8)   /* e.g. FAT32's 4 GiB: the file keeps every earlier fragment */

@@ -24,7 +24,8 @@ class AudioInput : public TrackInput {
 
   Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) override {
     if (packet.size() > kMaxAudioPacket)
-      return make_error(Errc::limit_exceeded, "audio packet of " + std::to_string(packet.size()) + " bytes");
+      return make_error(Errc::limit_exceeded, "audio packet of " + std::to_string(packet.size()) +
+                                                  " bytes is larger than the limit of 1 MiB per audio packet");
     Result<Prepared> p = make_error(Errc::invalid_argument, "not an audio codec");
     switch (config_.codec) {
       case Codec::g711_alaw:

@@ -135,7 +135,9 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
   Track& t = *tracks[track_index];
   if (header_written && !t.in_header)
     return make_error(Errc::wrong_state, "track " + std::to_string(track_index) +
-                                             " is not in the file: it had no sample when the header was written");
+                                             " is not in the file: its first key frame came after the file header "
+                                             "was written (a video track must start within max_header_wait_us, "
+                                             "5 s by default, of the first one)");
 
   const Timescale ts = t.timescale();
   // The muxer adds and subtracts a few packet times; bounding them to 2^60 track ticks

@@ -23,7 +23,8 @@ class VideoInput : public TrackInput {
 
   Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) override {
     if (packet.size() > kMaxAccessUnit)
-      return make_error(Errc::limit_exceeded, "access unit of " + std::to_string(packet.size()) + " bytes");
+      return make_error(Errc::limit_exceeded, "access unit of " + std::to_string(packet.size()) +
+                                                  " bytes is larger than the limit of 64 MiB per video frame");
     const size_t before = out.size();
     CAMREC_RETURN_IF_ERROR(parser_.parse(packet, au_, &out));
     InputSample s;
