@@ -693,10 +693,10 @@ EXTRA_ROWS = """| capi_create_null_handle | capi | invalid_argument | kd_mp4_cre
 | capi_empty_file_name | capi | invalid_argument | empty file name | muxer with an empty file_name |
 | capi_fmp4_flag_2 | capi | invalid_argument | fmp4_flag must be 0 or 1 | fmp4_flag 2 |
 | capi_demux_missing_file | capi | not_found | no-such-file.mp4 | demuxer on a file that does not exist |
-| capi_destroy_null | capi | invalid_argument | not a live kd_mp4 handle | kd_mp4_destroy(NULL) |
-| capi_destroy_twice | capi | invalid_argument | not a live kd_mp4 handle | kd_mp4_destroy on a destroyed handle |
-| capi_write_after_destroy | capi | invalid_argument | not a live kd_mp4 handle | kd_mp4_write_frame on a destroyed handle |
-| capi_write_destroyed_track | capi | invalid_argument | not a live track handle | kd_mp4_write_frame with a track handle ended by kd_mp4_destroy_tracks |
+| capi_destroy_null | capi | invalid_argument | NULL kd_mp4 handle | kd_mp4_destroy(NULL) |
+| capi_destroy_twice | capi | invalid_argument | the kd_mp4 handle was destroyed | kd_mp4_destroy on a destroyed handle |
+| capi_write_after_destroy | capi | invalid_argument | the kd_mp4 handle was destroyed | kd_mp4_write_frame on a destroyed handle |
+| capi_write_destroyed_track | capi | invalid_argument | the track handle was destroyed | kd_mp4_write_frame with a track handle ended by kd_mp4_destroy_tracks |
 | capi_foreign_track | capi | invalid_argument | the track belongs to another file | a track handle of another file |
 | capi_codec_id_mismatch | capi | invalid_argument | does not match the track's | an H.265 frame on an H.264 track |
 | capi_video_track_g711 | capi | invalid_argument | video codec_id 2 | a video track with codec G711A |
@@ -707,7 +707,7 @@ EXTRA_ROWS = """| capi_create_null_handle | capi | invalid_argument | kd_mp4_cre
 | capi_time_stamp_out_of_range | capi | invalid_argument | time_stamp out of range | time_stamp 2^64 - 1 us |
 | capi_garbage_first_frame | capi | malformed |  | 64 bytes of 0x5a as the first H.264 frame |
 | capi_track_after_first_frame | capi | wrong_state | tracks must be added before the first sample | kd_mp4_create_track after a frame was written |
-| capi_get_frame_on_muxer | capi | invalid_argument | not a live demuxer handle | kd_mp4_get_frame on a muxer handle |
+| capi_get_frame_on_muxer | capi | invalid_argument | the handle is a muxer (needs a demuxer) | kd_mp4_get_frame on a muxer handle |
 | capi_create_track_on_demuxer | capi | wrong_state | kd_mp4_create_track on a demuxer | kd_mp4_create_track on a demuxer handle |
 | capi_track_index_out_of_range | capi | not_found | no track 5 | kd_mp4_get_track_by_index 5 of 2 |
 | capi_null_file_info | capi | invalid_argument | NULL file_info | kd_mp4_get_file_info(h, NULL) |

@@ -385,6 +385,12 @@ Status Encoder::stalled(uint32_t chn, const Channel& ch) {
     return Status(ch.refused.code(), "GetStream: no frame can reach " + chn_name(chn) + ": " + ch.refused.message());
   }
   if (ch.input_end) {
+    // With lookahead the codec still holds frames: only Stop brings them out.
+    if (ch.stats.frames_in > ch.stats.pictures_out) {
+      return make_error(Errc::wrong_state, "GetStream: the source linked to " + chn_name(chn) + " ended and " +
+                                               std::to_string(ch.stats.frames_in - ch.stats.pictures_out) +
+                                               " frames wait in the encoder's lookahead: call Stop to drain them");
+    }
     if (!ch.input_end->is_ok()) return ch.input_end->with_context("GetStream: the source linked to " + chn_name(chn) + " failed");
     return make_error(Errc::end_of_stream, "GetStream: no frame will come to " + chn_name(chn) +
                                                ": its source stopped or ended, or was unlinked; Stop the "
@@ -466,6 +472,13 @@ Status Encoder::RequestIdr(uint32_t chn) {
   if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
   ch.idr_requested = true;
   return Status::ok();
+}
+
+Encoder::State Encoder::state(uint32_t chn) const {
+  if (chn >= kMaxChannels) return State::none;
+  const Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  return ch.state;
 }
 
 EncoderChannelStats Encoder::stats(uint32_t chn) const {

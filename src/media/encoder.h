@@ -102,6 +102,10 @@ class Encoder final : public FrameSink {
  public:
   /// Channels 0..3.
   static constexpr uint32_t kMaxChannels = 4;
+  /// A channel's state: none (not created; SetOutBufs and Create allowed), created,
+  /// started (frames accepted), stopping (Stop draining the codec), stopped (streams still
+  /// to take; Start again or Destroy).
+  enum class State { none, created, started, stopping, stopped };
 
   /// A new encoder device. Errors: invalid_argument for dev > 7, wrong_state when that
   /// device exists already.
@@ -146,6 +150,8 @@ class Encoder final : public FrameSink {
   Status RequestIdr(uint32_t chn);
   /// Counters of channel `chn` (zeros when it does not exist).
   EncoderChannelStats stats(uint32_t chn) const;
+  /// The state of channel `chn` (none for a channel outside 0..3).
+  State state(uint32_t chn) const;
   /// The device number.
   uint32_t dev() const { return dev_; }
 
@@ -159,7 +165,6 @@ class Encoder final : public FrameSink {
   void input_ended(uint32_t chn, const Status& why) override;
 
  private:
-  enum class State { none, created, started, stopping, stopped };
   struct Pack {
     size_t offset = 0;
     uint32_t size = 0;

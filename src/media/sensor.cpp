@@ -60,6 +60,7 @@ void Sensor::set_defaults() {
   channels_[0].height = source_format_.height;
   channels_[0].format = PixelFormat::nv12;
   started_ = false;
+  stopped_by_call_ = false;
   last_error_ = Status::ok();
 }
 
@@ -136,6 +137,7 @@ Status Sensor::run() {
   for (auto& ch : channels_) ch.latest.reset();
   started_ = true;
   finished_ = false;
+  stopped_by_call_ = false;
   last_error_ = Status::ok();
   thread_ = std::thread([this] { capture_loop(); });
   return Status::ok();
@@ -153,6 +155,7 @@ Status Sensor::stop() {
   source_->stop();
   std::lock_guard lock(config_mutex_);
   finished_ = true;
+  stopped_by_call_ = true;
   frame_cv_.notify_all();
   return Status::ok();
 }
@@ -255,6 +258,13 @@ Result<BindInfo> Sensor::bind_info(uint32_t chn) const {
 bool Sensor::running() const {
   std::lock_guard lock(config_mutex_);
   return !finished_;
+}
+
+Sensor::State Sensor::state() const {
+  std::lock_guard lock(config_mutex_);
+  if (!started_) return State::idle;
+  if (!finished_) return State::running;
+  return stopped_by_call_ ? State::stopped : State::ended;
 }
 
 bool Sensor::wait_finished(int timeout_ms) {

@@ -53,6 +53,9 @@ class Sensor final : public FrameSource {
  public:
   /// Output channels per sensor.
   static constexpr uint32_t kMaxChannels = 3;
+  /// Where the sensor is: idle (configurable, never run since create/reset), running,
+  /// stopped (by stop()), ended (its source ran out or failed: last_error() says which).
+  enum class State { idle, running, stopped, ended };
   /// K230 pixel format names.
   static constexpr PixelFormat YUV420SP = PixelFormat::nv12;
   static constexpr PixelFormat GRAYSCALE = PixelFormat::gray8;
@@ -96,6 +99,8 @@ class Sensor final : public FrameSource {
   SourceFormat source_format() const { return source_format_; }
   /// True between run() and the end of capture (stop(), end of file, or an error).
   bool running() const;
+  /// The current state.
+  State state() const;
   /// Waits up to `timeout_ms` (-1 = forever) for capture to end; true when it has.
   bool wait_finished(int timeout_ms);
   /// Why capture ended: ok when stopped or at end of stream, else the source's error.
@@ -148,6 +153,7 @@ class Sensor final : public FrameSource {
   std::thread thread_;
   bool started_ = false;   // run() was called since the last reset()
   bool finished_ = true;   // the capture thread is not producing
+  bool stopped_by_call_ = false;  // capture ended by stop(), not by the source
   Status last_error_;
   uint64_t next_subscription_ = 1;
 };

@@ -59,10 +59,15 @@ TEST(StateTable, EncoderChannelEveryCallInEveryState) {
       if (state >= 1) ASSERT_TRUE(enc->Create(0, small_attr()).is_ok());
       if (state >= 2) ASSERT_TRUE(enc->Start(0).is_ok());
       if (state == 3) ASSERT_TRUE(enc->Stop(0).is_ok());
+      const Encoder::State before = enc->state(0);
+      ASSERT_EQ(static_cast<int>(before), state == 3 ? 4 : state) << "brought to the wrong state";
       Status s = enc_call(*enc, which, *frame);
       EXPECT_EQ(s.code(), table[state][which]) << s.to_string();
       if (!s.is_ok()) {
         EXPECT_NE(s.message().find("encoder channel 0"), std::string::npos) << s.to_string();
+        if (s.code() == Errc::wrong_state) {
+          EXPECT_EQ(enc->state(0), before) << "a refused call changes nothing";
+        }
       }
     }
   }
@@ -102,6 +107,9 @@ TEST(StateTable, SensorEveryCallInEveryState) {
         ASSERT_TRUE(sensor->stop().is_ok());
       }
       if (state == ended) ASSERT_TRUE(sensor->wait_finished(10'000));
+      const Sensor::State expected[] = {Sensor::State::idle, Sensor::State::running, Sensor::State::stopped,
+                                        Sensor::State::ended};
+      ASSERT_EQ(sensor->state(), expected[state]);
       Status s;
       switch (which) {
         case 0: s = sensor->reset(); break;
@@ -115,6 +123,7 @@ TEST(StateTable, SensorEveryCallInEveryState) {
       EXPECT_EQ(s.code(), table[state][which]) << s.to_string();
       if (!s.is_ok()) {
         EXPECT_FALSE(s.message().empty());
+        EXPECT_EQ(sensor->state(), expected[state]) << "a refused call changes nothing";
       }
       (void)sensor->stop();
     }
