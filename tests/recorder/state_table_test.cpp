@@ -20,7 +20,9 @@ using State = Mp4Container::State;
 Mp4CfgStr small_config(const std::string& file) {
   Mp4CfgStr cfg(Mp4Container::MP4_CONFIG_TYPE_MUXER);
   cfg.SetMuxerCfg(file, Mp4Container::MP4_CODEC_ID_H264, 160, 120, -1);
-  cfg.paced = false;
+  // Paced, as a camera: an unpaced source's link waits for the encoder without a time
+  // limit, and Recorder::stop then waits on it (see the Recorder's stop()).
+  cfg.paced = true;
   return cfg;
 }
 
@@ -126,7 +128,7 @@ TEST(StateTable, RecorderEveryCallInEveryState) {
       RecorderConfig rc;
       rc.width = 160;
       rc.height = 120;
-      rc.paced = false;
+      rc.paced = true;
       const std::string file = dir.file("r" + std::to_string(n++) + ".mp4");
       auto r = Recorder::create(rc, [&]() -> Result<std::unique_ptr<MediaWriter>> {
         CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(file, MuxerOptions{}));
