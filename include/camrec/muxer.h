@@ -59,6 +59,9 @@ struct MuxerOptions {
   bool cmaf = false;
   FsyncPolicy fsync = FsyncPolicy::never;
   int64_t fsync_interval_us = 1'000'000;
+  /// create_file (and each segment file): replace an existing file. false fails with
+  /// Errc::already_exists instead, so a recording is never lost to a reused name.
+  bool overwrite = true;
   /// Fragmented layout: write a 'mfra' random access index at close.
   bool write_mfra = true;
   /// How long (media time of the first video track) the muxer waits for every video track's
@@ -133,7 +136,8 @@ class Muxer final : public MediaWriter {
  public:
   /// Creates a muxer writing to `sink` (owned).
   static Result<std::unique_ptr<Muxer>> create(std::unique_ptr<io::Sink> sink, MuxerOptions options = {});
-  /// Creates (truncates) the file at `path`.
+  /// Creates the file at `path` (an existing one is replaced only when options.overwrite).
+  /// Fails with Errc::busy while another writer holds `path` (its recording is untouched).
   static Result<std::unique_ptr<Muxer>> create_file(const std::string& path, MuxerOptions options = {});
   ~Muxer() override;
 

@@ -56,6 +56,11 @@ class SegmentWriter final : public MediaWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Checks the fields of a segment name pattern: only {index}, {index:N} (N up to 12) and
+/// {time}; anything else in braces is invalid_argument naming the field (a typo such as
+/// {idx} would otherwise end up in every file name).
+Status check_segment_pattern(const std::string& pattern);
+
 /// The file name of segment `index` for `pattern`, started at `unix_time` (seconds).
 std::string segment_path(const std::string& pattern, uint32_t index, int64_t unix_time);
 

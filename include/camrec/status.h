@@ -22,6 +22,9 @@ enum class Errc : int {
   no_space,          ///< The file system is full (ENOSPC, EDQUOT).
   file_too_large,    ///< The file hit a size limit (EFBIG, RLIMIT_FSIZE, FAT32's 4 GiB).
   not_found,         ///< A file, track or device does not exist.
+  permission_denied, ///< The operating system refused access (EACCES, EPERM).
+  already_exists,    ///< The output exists and replacing it was not asked for.
+  busy,              ///< Another writer holds the output (one writer per file).
   end_of_stream,     ///< Nothing more to read; not an error for loops that expect it.
   timeout,           ///< A wait ran out before data arrived.
   internal,          ///< A library the code depends on failed unexpectedly.

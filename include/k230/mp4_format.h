@@ -132,6 +132,8 @@ typedef struct {
 #define K_MP4_ERR_FILE_TOO_LARGE (-8)   /* e.g. FAT32's 4 GiB: the file keeps every earlier fragment */
 #define K_MP4_ERR_NOT_FOUND (-9)
 #define K_MP4_ERR_INTERNAL (-12)
+#define K_MP4_ERR_PERMISSION (-13)      /* the system refused access to the file (EACCES, EPERM, read-only) */
+#define K_MP4_ERR_BUSY (-14)            /* another writer holds the file: one writer per file */
 
 int kd_mp4_create(KD_HANDLE* mp4_handle, k_mp4_config_s* mp4_cfg);
 int kd_mp4_destroy(KD_HANDLE mp4_handle);

@@ -73,6 +73,9 @@ int fail(const Status& s) {
     case Errc::no_space: return K_MP4_ERR_NO_SPACE;
     case Errc::file_too_large: return K_MP4_ERR_FILE_TOO_LARGE;
     case Errc::not_found: return K_MP4_ERR_NOT_FOUND;
+    case Errc::permission_denied: return K_MP4_ERR_PERMISSION;
+    case Errc::busy: return K_MP4_ERR_BUSY;
+    case Errc::already_exists: return K_MP4_ERR_INVALID_ARGUMENT;  // K230 creation replaces files: not reached
     default: return K_MP4_ERR_INTERNAL;
   }
 }

@@ -1,11 +1,16 @@
 #include "io/sink.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace camrec::io {
@@ -20,21 +25,84 @@ Status errno_status(int err, const std::string& what) {
     case ENOTDIR: code = Errc::not_found; break;
     case EACCES:
     case EPERM:
-    case EISDIR:
-    case EEXIST: code = Errc::invalid_argument; break;
+    case EROFS: code = Errc::permission_denied; break;
+    case EEXIST: code = Errc::already_exists; break;
+    case EISDIR: code = Errc::invalid_argument; break;
     default: break;
   }
   return Status(code, what + ": " + std::strerror(err));
 }
 
+namespace {
+
+/// Why a file of this type cannot hold an MP4 (empty when it can): the muxer seeks back to
+/// patch sizes and the close rewrites the header, so only a regular file (or the null device,
+/// which accepts and discards anything) will do.
+std::string unusable_file_type(const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return {};
+  if (S_ISFIFO(st.st_mode)) return "a pipe (FIFO)";
+  if (S_ISSOCK(st.st_mode)) return "a socket";
+  if (S_ISDIR(st.st_mode)) return "a directory";
+  if (S_ISBLK(st.st_mode)) return "a block device";
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) return {};  // /dev/null
+  return "a device";
+}
+
+/// Takes an exclusive OFD lock on the whole file (fcntl F_OFD_SETLK): held by this open file
+/// description until it is closed, so it covers the whole recording, close included, and is
+/// dropped by the kernel when the process dies.
+Status lock_for_writing(int fd, const std::string& path) {
+  struct flock lock = {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_OFD_SETLK, &lock) == 0) return Status::ok();
+  if (errno == EAGAIN || errno == EACCES)
+    return make_error(Errc::busy, "'" + path +
+                                      "' is being written by another recording: choose another output name, or "
+                                      "stop the other recording first");
+  // File systems without locks (some network and FUSE mounts) still take the recording.
+  if (errno == ENOLCK || errno == EINVAL || errno == EOPNOTSUPP) return Status::ok();
+  return errno_status(errno, "cannot lock '" + path + "'");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FileSink>> FileSink::open(const std::string& path, FileSinkOptions options) {
   using Mode = FileSinkOptions::Mode;
-  int flags = O_RDWR | O_CLOEXEC;
-  if (options.mode == Mode::create) flags |= O_CREAT | O_TRUNC;
+  // No O_TRUNC: the file is emptied only once this process holds its lock, so a second
+  // writer on the same path cannot destroy the recording in progress. O_NONBLOCK keeps
+  // open() from waiting on a FIFO that has no reader; the type check below refuses it.
+  int flags = O_RDWR | O_CLOEXEC | O_NONBLOCK;
+  if (options.mode == Mode::create) flags |= O_CREAT;
   if (options.mode == Mode::create_new) flags |= O_CREAT | O_EXCL;
   int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return errno_status(errno, "cannot open '" + path + "' for writing");
+  // The null device exists, but replacing it loses nothing: benchmarks write there.
+  struct stat existing = {};
+  if (fd < 0 && errno == EEXIST && ::stat(path.c_str(), &existing) == 0 && S_ISCHR(existing.st_mode) &&
+      existing.st_rdev == makedev(1, 3))
+    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return make_error(Errc::already_exists, "'" + path + "' exists: use -y (--overwrite) to replace it");
+    if (errno == EISDIR) return make_error(Errc::unsupported, "'" + path + "' is a directory: name a file inside it");
+    if (errno == ENXIO)  // a socket, or a device without its driver
+      return make_error(Errc::unsupported, "'" + path + "' is not a file an MP4 can be written to");
+    return errno_status(errno, "cannot open '" + path + "' for writing");
+  }
   auto sink = std::unique_ptr<FileSink>(new FileSink(fd, path));
+  struct stat st = {};
+  if (::fstat(fd, &st) != 0) return errno_status(errno, "cannot stat '" + path + "'");
+  std::string unusable = unusable_file_type(st);
+  if (!unusable.empty())
+    return make_error(Errc::unsupported, "'" + path + "' is " + unusable +
+                                             ": an MP4 needs a regular file it can seek in (to stream, use "
+                                             "a fragmented MP4 to standard output: --fmp4 -o -)");
+  sink->regular_ = S_ISREG(st.st_mode);
+  if (sink->regular_) CAMREC_RETURN_IF_ERROR(lock_for_writing(fd, path));
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+    return errno_status(errno, "cannot configure '" + path + "'");
+  if (options.mode == Mode::create && sink->regular_ && ::ftruncate(fd, 0) != 0)
+    return errno_status(errno, "cannot empty '" + path + "'");
   if (options.mode == Mode::open_existing) {
     off_t end = ::lseek(fd, 0, SEEK_END);
     if (end < 0) return errno_status(errno, "cannot size '" + path + "'");
@@ -44,7 +112,54 @@ Result<std::unique_ptr<FileSink>> FileSink::open(const std::string& path, FileSi
 }
 
 FileSink::~FileSink() {
+  (void)take_sync_error(true);
   if (fd_ >= 0) ::close(fd_);
+}
+
+void FileSink::sync_loop() {
+  std::unique_lock lock(sync_mutex_);
+  while (true) {
+    sync_wake_.wait(lock, [&] { return sync_requested_ || sync_stop_; });
+    if (!sync_requested_) return;
+    sync_requested_ = false;
+    lock.unlock();
+    if (sync_delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sync_delay_ms_));
+    Status s = sync();
+    if (sync_delay_ms_ > 0) std::fprintf(stderr, "background sync done\n");
+    lock.lock();
+    if (!s.is_ok() && sync_error_.is_ok()) sync_error_ = s;
+  }
+}
+
+Status FileSink::take_sync_error(bool stop) {
+  if (stop && sync_thread_.joinable()) {
+    {
+      std::lock_guard lock(sync_mutex_);
+      sync_stop_ = true;
+    }
+    sync_wake_.notify_one();
+    sync_thread_.join();
+  }
+  std::lock_guard lock(sync_mutex_);
+  Status s = sync_error_;
+  sync_error_ = Status::ok();
+  return s;
+}
+
+Status FileSink::sync_soon() {
+  if (fd_ < 0) return make_error(Errc::wrong_state, "sync of a closed file");
+  CAMREC_RETURN_IF_ERROR(take_sync_error(false));
+  if (!regular_) return Status::ok();
+  if (!sync_thread_.joinable()) {
+    if (const char* delay = std::getenv("CAMREC_TEST_SYNC_DELAY_MS")) sync_delay_ms_ = std::atoi(delay);
+    sync_thread_ = std::thread([this] { sync_loop(); });
+  }
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_requested_ = true;
+  }
+  sync_wake_.notify_one();
+  return Status::ok();
 }
 
 Status FileSink::append(std::span<const std::span<const uint8_t>> buffers) {
@@ -108,7 +223,7 @@ Status FileSink::write_at(uint64_t offset, std::span<const uint8_t> data) {
 
 Status FileSink::truncate(uint64_t length) {
   if (fd_ < 0) return make_error(Errc::wrong_state, "truncate of a closed file");
-  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0)
+  if (regular_ && ::ftruncate(fd_, static_cast<off_t>(length)) != 0)
     return errno_status(errno, "truncating '" + path_ + "'");
   size_ = length;
   return Status::ok();
@@ -116,12 +231,19 @@ Status FileSink::truncate(uint64_t length) {
 
 Status FileSink::sync() {
   if (fd_ < 0) return make_error(Errc::wrong_state, "sync of a closed file");
-  if (::fdatasync(fd_) != 0) return errno_status(errno, "syncing '" + path_ + "'");
+  // The null device keeps nothing, so there is nothing to sync (fdatasync gives EINVAL on it).
+  if (regular_ && ::fdatasync(fd_) != 0) return errno_status(errno, "syncing '" + path_ + "'");
   return Status::ok();
 }
 
 Status FileSink::close() {
   if (fd_ < 0) return Status::ok();
+  Status deferred = take_sync_error(true);
+  if (!deferred.is_ok()) {
+    ::close(fd_);
+    fd_ = -1;
+    return deferred;
+  }
   int fd = fd_;
   fd_ = -1;
   // close() can report a deferred write error (NFS, some FUSE file systems).

@@ -3,8 +3,11 @@
 // EIO); nothing is retried silently except EINTR and partial writes that made progress.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +33,10 @@ class Sink {
   virtual Status truncate(uint64_t length) = 0;
   /// Durability barrier: returns once everything written so far is on stable storage.
   virtual Status sync() = 0;
+  /// Asks for what is written so far to reach stable storage soon, without waiting for it
+  /// (so a slow disk never stalls the caller). An error of that sync is returned by a later
+  /// call. By default the same as sync().
+  virtual Status sync_soon() { return sync(); }
   /// Bytes appended and not truncated.
   virtual uint64_t size() const = 0;
   /// Releases the output. Further calls fail with wrong_state.
@@ -41,15 +48,18 @@ Status errno_status(int err, const std::string& what);
 
 struct FileSinkOptions {
   enum class Mode {
-    create,         ///< Create the file, or empty it if it exists.
-    create_new,     ///< Create the file; fail if it exists.
+    create,         ///< Create the file, or empty it if it exists (once it is locked).
+    create_new,     ///< Create the file; fail with Errc::already_exists if it exists.
     open_existing,  ///< Open an existing file to patch it; size() starts at its length.
   };
   Mode mode = Mode::create;
 };
 
 /// A file written with pwrite/pwritev at explicit offsets (no stdio buffering, so a process
-/// killed by SIGKILL leaves exactly what the writes delivered).
+/// killed by SIGKILL leaves exactly what the writes delivered). One writer per file: open()
+/// takes an exclusive OFD lock, held until close(), and fails with Errc::busy while another
+/// sink holds it (in this process or another). Only regular files and /dev/null are accepted:
+/// a FIFO, socket, directory or other device fails with Errc::unsupported before any write.
 /// Note: a process exceeding RLIMIT_FSIZE gets SIGXFSZ, which kills it by default; programs
 /// that want the EFBIG error instead must ignore SIGXFSZ (the camrec CLI does).
 class FileSink final : public Sink {
@@ -62,6 +72,9 @@ class FileSink final : public Sink {
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override;
   Status truncate(uint64_t length) override;
   Status sync() override;
+  /// fdatasync on a thread of this sink (started on first use); requests made while one
+  /// runs are served by one more call after it.
+  Status sync_soon() override;
   uint64_t size() const override { return size_; }
   Status close() override;
 
@@ -69,10 +82,23 @@ class FileSink final : public Sink {
 
  private:
   FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  void sync_loop();
+  /// The error of a background sync not yet returned, and stops the sync thread when
+  /// `stop` (before the descriptor is closed).
+  Status take_sync_error(bool stop);
 
   int fd_ = -1;
   std::string path_;
   uint64_t size_ = 0;
+  /// Test hook (CAMREC_TEST_SYNC_DELAY_MS): a slow card, added to every background sync.
+  int sync_delay_ms_ = 0;
+  std::thread sync_thread_;
+  std::mutex sync_mutex_;  ///< Guards what follows.
+  std::condition_variable sync_wake_;
+  bool sync_requested_ = false;
+  bool sync_stop_ = false;
+  Status sync_error_;
+  bool regular_ = true;  ///< false for /dev/null: truncate and sync have nothing to do
 };
 
 /// An in-memory sink for tests and for building small files; `fail_after` simulates a full

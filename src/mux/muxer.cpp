@@ -72,7 +72,9 @@ Result<std::unique_ptr<Muxer>> Muxer::create(std::unique_ptr<io::Sink> sink, Mux
 
 Result<std::unique_ptr<Muxer>> Muxer::create_file(const std::string& path, MuxerOptions options) {
   CAMREC_RETURN_IF_ERROR(validate(options));
-  CAMREC_ASSIGN_OR_RETURN(auto sink, io::FileSink::open(path));
+  io::FileSinkOptions sink_options;
+  sink_options.mode = options.overwrite ? io::FileSinkOptions::Mode::create : io::FileSinkOptions::Mode::create_new;
+  CAMREC_ASSIGN_OR_RETURN(auto sink, io::FileSink::open(path, sink_options));
   CAMREC_ASSIGN_OR_RETURN(auto muxer, create(std::move(sink), options));
   muxer->impl_->path = path;
   return muxer;
@@ -459,7 +461,9 @@ Status Muxer::Impl::maybe_sync(int64_t media_time_us) {
   if (!due) return Status::ok();
   last_sync_us = media_time_us;
   ++stats.syncs;
-  Status s = sink->sync();
+  // Off the writer's thread: a card that takes 200 ms to sync must not hold up the capture.
+  // The close still waits for the disk (finalize.cpp), where the order of writes matters.
+  Status s = sink->sync_soon();
   if (!s.is_ok()) failed = s;
   return s;
 }

@@ -26,6 +26,18 @@ bool on_fat(const std::string& path) {
 
 }  // namespace
 
+Status check_segment_pattern(const std::string& pattern) {
+  static const std::regex field_re(R"(\{([^{}]*)\})");
+  static const std::regex known_re(R"(index(:0?([1-9]|1[0-2]))?|time)");
+  for (auto it = std::sregex_iterator(pattern.begin(), pattern.end(), field_re); it != std::sregex_iterator(); ++it) {
+    const std::string field = (*it)[1].str();
+    if (!std::regex_match(field, known_re))
+      return make_error(Errc::invalid_argument, "unknown field {" + field + "} in the segment name '" + pattern +
+                                                    "': the fields are {index}, {index:03} and {time}");
+  }
+  return Status::ok();
+}
+
 std::string segment_path(const std::string& pattern, uint32_t index, int64_t unix_time) {
   std::string p = pattern;
   if (p.find("{index") == std::string::npos) {
@@ -117,6 +129,7 @@ SegmentWriter::~SegmentWriter() {
 
 Result<std::unique_ptr<SegmentWriter>> SegmentWriter::create(SegmentOptions segments, MuxerOptions muxer) {
   if (segments.pattern.empty()) return make_error(Errc::invalid_argument, "empty segment name pattern");
+  CAMREC_RETURN_IF_ERROR(check_segment_pattern(segments.pattern));
   if (segments.duration_us < 0) return make_error(Errc::invalid_argument, "negative segment duration");
   if (muxer.faststart) return make_error(Errc::invalid_argument, "faststart is not offered for segments");
   auto impl = std::make_unique<Impl>();

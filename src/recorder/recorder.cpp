@@ -188,6 +188,7 @@ Status Recorder::write_ready_audio(bool final) {
     if (!s.is_ok()) return s.with_context("audio");
     lock.lock();
     ++stats_.audio_packets;
+    stats_.encoded_bytes += p.data.size();
   }
   if (final) audio_queue_.clear();
   progress_.notify_all();
@@ -225,6 +226,7 @@ Status Recorder::take_stream(const StreamData& stream, bool& picture) {
     std::lock_guard lock(mutex_);
     if (wrote) video_end_us_ = pts;
     ++stats_.frames_written;
+    stats_.encoded_bytes += held_.size();
     if (stats_.first_pts_us < 0) stats_.first_pts_us = pts;
     stats_.last_pts_us = pts;
     progress_.notify_all();

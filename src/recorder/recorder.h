@@ -68,6 +68,7 @@ struct RecorderStats {
   uint64_t frames_dropped = 0;   ///< Dropped by the link because the encoder fell behind.
   uint64_t audio_packets = 0;   ///< Audio packets handed to the writer.
   uint64_t bytes = 0;            ///< Bytes of the output so far.
+  uint64_t encoded_bytes = 0;    ///< Bytes of coded video and audio taken from the encoders.
   int64_t first_pts_us = -1;     ///< Capture time of the first video frame, µs.
   int64_t last_pts_us = -1;      ///< Capture time of the latest video frame taken, µs.
   uint64_t audio_overruns = 0;  ///< Times the audio input lost samples (device overruns).

@@ -14,6 +14,9 @@ const char* errc_name(Errc code) {
     case Errc::no_space: return "no_space";
     case Errc::file_too_large: return "file_too_large";
     case Errc::not_found: return "not_found";
+    case Errc::permission_denied: return "permission_denied";
+    case Errc::already_exists: return "already_exists";
+    case Errc::busy: return "busy";
     case Errc::end_of_stream: return "end_of_stream";
     case Errc::timeout: return "timeout";
     case Errc::internal: return "internal";
