@@ -288,7 +288,7 @@ TEST(RemuxFixtures, HevcStreamStartingAtAnOpenGopCra) {
   for (const char* layout : {"", " --fmp4"}) {
     SCOPED_TRACE(layout);
     const std::string out = dir.file("cut.mp4");
-    auto r = testing::run_command(std::string(CAMREC_CLI) + " remux " + shell_quote(es) + " " + shell_quote(out) + layout);
+    auto r = testing::run_command(std::string(CAMREC_CLI) + " remux -y " + shell_quote(es) + " " + shell_quote(out) + layout);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("skipped " + std::to_string(pictures - expected.size()) + " undecodable leading pictures"),
               std::string::npos)

@@ -20,18 +20,27 @@ enum ExitCode : int {
   kExitInterrupted = 130,  ///< Not used for a clean stop on SIGINT (that exits 0).
 };
 
-/// The exit code that says what kind of failure `status` is.
+/// The exit code that says what kind of failure `status` is (an input's: a refused
+/// permission is 66; outputs go through report_output_error).
 int exit_code_for(const Status& status);
 
-/// Prints "camrec <command>: <message>" to stderr and returns exit_code_for(status).
+/// The next step for the user after `status` in `command`, or "" when the message says it.
+std::string hint_for(const std::string& command, const Status& status);
+
+/// Prints "camrec <command>: <message>" and the next step ("  hint: ...") to stderr, in plain
+/// words (no error tags), and returns exit_code_for(status).
 int report_error(const std::string& command, const Status& status);
 
 /// Checks that files can be created where `path` goes: its directory exists and is writable.
 /// Run before any work, so a wrong output path is reported at once.
 Status check_output_directory(const std::string& path);
 
-/// As report_error, for an output that cannot be created: returns kExitCantCreate.
+/// As report_error, for an output that cannot be created: returns kExitCantCreate, except
+/// for write errors of a started output (disk full: kExitIoError).
 int report_output_error(const std::string& command, const Status& status);
+
+/// True when `s` ends with `suffix`.
+bool ends_with(const std::string& s, const std::string& suffix);
 
 /// Registers a subcommand; `run` is called when it is chosen and returns the exit code.
 using Runner = std::function<int()>;
@@ -41,5 +50,6 @@ void add_remux_command(CLI::App& app, Runner& run);
 void add_extract_command(CLI::App& app, Runner& run);
 void add_record_command(CLI::App& app, Runner& run);
 void add_recover_command(CLI::App& app, Runner& run);
+void add_devices_command(CLI::App& app, Runner& run);
 
 }  // namespace camrec::cli

@@ -1,6 +1,7 @@
 // camrec extract FILE: each track to a file players and tools read directly: H.264/H.265 as
 // Annex B (.h264/.h265), G.711 as WAVE (.wav, format 6/7: no decoding), AAC as ADTS (.aac),
 // Opus as Ogg Opus (.opus). The packets are copied as they are: nothing is decoded.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -83,6 +84,15 @@ int run_extract(const ExtractOptions& o) {
   Status writable = check_output_directory(prefix);
   if (!writable.is_ok()) return report_output_error("extract", writable);
   const auto& tracks = (*demuxer)->tracks();
+  for (uint32_t id : o.tracks) {
+    if (std::none_of(tracks.begin(), tracks.end(), [&](const auto& t) { return t.track_id == id; })) {
+      std::string ids;
+      for (const auto& t : tracks) ids += (ids.empty() ? "" : ", ") + std::to_string(t.track_id);
+      return report_error("extract", make_error(Errc::invalid_argument, "'" + o.input + "' has no track " +
+                                                                            std::to_string(id) + " (its tracks: " +
+                                                                            ids + "; camrec info lists them)"));
+    }
+  }
   std::vector<std::unique_ptr<TrackWriter>> writers(tracks.size());
   for (size_t i = 0; i < tracks.size(); ++i) {
     const auto& t = tracks[i];

@@ -13,7 +13,8 @@ namespace camrec::cli {
 namespace {
 
 struct InfoOptions {
-  std::string path;
+  std::vector<std::string> paths;
+  std::string path;  // the file being shown
   bool boxes = false;
   bool json = false;
 };
@@ -75,15 +76,26 @@ int run_info(const InfoOptions& o) {
   return kExitOk;
 }
 
+/// Every file in turn; the exit code is the first failure's (0 when all were read).
+int run_info_files(InfoOptions o) {
+  int result = kExitOk;
+  for (const auto& path : o.paths) {
+    o.path = path;
+    int code = run_info(o);
+    if (result == kExitOk) result = code;
+  }
+  return result;
+}
+
 }  // namespace
 
 void add_info_command(CLI::App& app, Runner& run) {
   auto options = std::make_shared<InfoOptions>();
   auto* cmd = app.add_subcommand("info", "Show the tracks, codecs, durations and fragments of an MP4 file");
-  cmd->add_option("file", options->path, "MP4 file")->required();
+  cmd->add_option("file", options->paths, "MP4 files (one or more)")->required();
   cmd->add_flag("--boxes", options->boxes, "Print the box tree with every field");
   cmd->add_flag("--json", options->json, "Print JSON instead of text");
-  cmd->callback([options, &run] { run = [options] { return run_info(*options); }; });
+  cmd->callback([options, &run] { run = [options] { return run_info_files(*options); }; });
 }
 
 }  // namespace camrec::cli

@@ -1,6 +1,6 @@
 // camrec record: camera (or test pattern, or file) -> H.264/H.265 encoder -> MP4, with
 // optional G.711/Opus audio. Defaults are the K230 tutorial's: test pattern, 1280x720, H.264
-// Main, 200 frames, test.mp4. SIGINT/SIGTERM stop cleanly and close the file.
+// Main, 200 frames, test.mp4. SIGINT, SIGTERM and SIGHUP stop cleanly and close the file.
 #include <unistd.h>
 
 #include <atomic>
@@ -8,49 +8,78 @@
 #include <csignal>
 #include <cstdio>
 
+#include "camrec/segments.h"
 #include "cli_common.h"
 #include "mux_options.h"
+#include "progress.h"
 #include "recorder/recorder.h"
 
 namespace camrec::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+std::atomic<int> g_signals{0};
+std::atomic<bool> g_closing{false};
+/// Printed by the signal handler (write(2) only: async-signal-safe) on a signal during the close.
+std::string g_closing_message;
 
-void on_signal(int) { g_stop = true; }
+void on_signal(int) {
+  int count = ++g_signals;
+  if (!g_closing) return;
+  if (count >= 3) _exit(kExitInterrupted);  // the file is crash-safe at every instant
+  ssize_t unused = ::write(2, g_closing_message.data(), g_closing_message.size());
+  (void)unused;
+}
+
+void install_signal_handlers() {
+  struct sigaction action = {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  // SIGHUP: the terminal closed or the ssh connection dropped; the file is closed as for Ctrl-C.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+}
 
 struct RecordOptions {
   std::string output = "test.mp4";
-  uint64_t frames = 200;
-  double duration = 0;
-  std::string size = "1280x720";
-  std::string fps = "30";
+  std::string frames;    // default 200 when neither --frames nor --duration
+  std::string duration;
+  std::string size;      // default 1280x720, or the file source's own size
+  std::string fps;       // default 30, or the file source's own rate
   std::string codec = "h264";
   std::string profile;  // default per codec
-  uint32_t bitrate = 4000;
+  std::string bitrate = "4000";
   std::string rc = "cbr";
-  uint32_t gop = 30;
+  std::string gop = "30";
   std::string preset = "veryfast";
   std::string source = "testpattern";
-  std::string audio = "none";
-  std::string audio_source = "tone";
-  uint32_t audio_rate = 0;
+  std::string audio;
+  std::string audio_source;
+  std::string audio_rate;
+  std::string audio_channels;
   bool fast = false;
   bool quiet = false;
+  std::string progress = "auto";
   OutputOptions out;
   SegmentCliOptions segments;
 };
 
+constexpr uint64_t kMaxFrames = 1'000'000'000;
+constexpr int64_t kMaxDurationUs = 366 * 86400 * int64_t{1'000'000};
+
 Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
   recorder::RecorderConfig c;
-  unsigned w = 0, h = 0;
-  char x = 0;
-  if (std::sscanf(o.size.c_str(), "%u%c%u", &w, &x, &h) != 3 || (x != 'x' && x != 'X'))
-    return make_error(Errc::invalid_argument, "--size must look like 1280x720");
-  c.width = w;
-  c.height = h;
-  CAMREC_RETURN_IF_ERROR(parse_rate(o.fps, c.fps_num, c.fps_den));
+  Size size{1280, 720};
+  if (!o.size.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(size, parse_size("--size", o.size));
+  }
+  c.width = size.width;
+  c.height = size.height;
+  Rate rate{30, 1};
+  if (!o.fps.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(rate, parse_rate("--fps", o.fps));
+  }
+  c.fps_num = rate.num;
+  c.fps_den = rate.den;
   if (o.codec == "h264") {
     c.video_codec = Codec::h264;
     std::string p = o.profile.empty() ? "main" : o.profile;
@@ -66,35 +95,58 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
   } else {
     return make_error(Errc::invalid_argument, "--codec must be h264 or h265");
   }
-  c.bitrate_kbps = o.bitrate;
+  CAMREC_ASSIGN_OR_RETURN(uint64_t bitrate, parse_count("--bitrate", o.bitrate, 16, 200'000));
+  c.bitrate_kbps = static_cast<uint32_t>(bitrate);
   if (o.rc == "cbr") c.rate_control = media::RateControl::cbr;
   else if (o.rc == "vbr") c.rate_control = media::RateControl::vbr;
   else if (o.rc == "fixqp") c.rate_control = media::RateControl::fixqp;
   else return make_error(Errc::invalid_argument, "--rc must be cbr, vbr or fixqp");
-  c.gop = o.gop;
+  CAMREC_ASSIGN_OR_RETURN(uint64_t gop, parse_count("--gop", o.gop, 1, 10'000));
+  c.gop = static_cast<uint32_t>(gop);
   c.preset = o.preset;
   c.source = o.source;
   c.paced = !o.fast;
-  if (o.audio == "g711u") c.audio = media::AudioCodec::g711u;
-  else if (o.audio == "g711a") c.audio = media::AudioCodec::g711a;
-  else if (o.audio == "opus") c.audio = media::AudioCodec::opus;
-  else if (o.audio != "none") return make_error(Errc::invalid_argument, "--audio must be none, g711u, g711a or opus");
-  c.audio_source = o.audio_source;
-  c.audio_rate = o.audio_rate ? o.audio_rate : (o.audio == "opus" ? 48000 : 8000);
-  c.max_frames = o.duration > 0 ? 0 : o.frames;
-  if (o.duration < 0) return make_error(Errc::invalid_argument, "--duration must be positive");
-  c.max_duration_us = static_cast<int64_t>(o.duration * 1e6);
+  // An audio source alone means audio: Opus, the codec every player and browser takes.
+  std::string audio = o.audio.empty() ? (o.audio_source.empty() ? "none" : "opus") : o.audio;
+  if (audio == "g711u") c.audio = media::AudioCodec::g711u;
+  else if (audio == "g711a") c.audio = media::AudioCodec::g711a;
+  else if (audio == "opus") c.audio = media::AudioCodec::opus;
+  else if (audio != "none") return make_error(Errc::invalid_argument, "--audio must be none, g711u, g711a or opus");
+  if (audio == "none" && (!o.audio_rate.empty() || !o.audio_channels.empty()))
+    return make_error(Errc::invalid_argument, "--audio-rate and --audio-channels need --audio or --audio-source");
+  c.audio_source = o.audio_source.empty() ? "tone" : o.audio_source;
+  c.audio_rate = audio == "opus" ? 48000 : 8000;
+  if (!o.audio_rate.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(uint64_t r, parse_count("--audio-rate", o.audio_rate, 8000, 48000));
+    c.audio_rate = static_cast<uint32_t>(r);
+  }
+  if (c.audio && *c.audio != media::AudioCodec::opus && c.audio_rate != 8000)
+    return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": G.711 is 8000 Hz only");
+  if (c.audio == media::AudioCodec::opus &&
+      (c.audio_rate != 8000 && c.audio_rate != 12000 && c.audio_rate != 16000 && c.audio_rate != 24000 &&
+       c.audio_rate != 48000))
+    return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": Opus takes 8000, 12000, 16000, 24000 or 48000");
+  if (!o.audio_channels.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(uint64_t ch, parse_count("--audio-channels", o.audio_channels, 1, 2));
+    c.audio_channels = static_cast<uint16_t>(ch);
+  }
+  if (c.audio && *c.audio != media::AudioCodec::opus && c.audio_channels != 1)
+    return make_error(Errc::invalid_argument, "--audio-channels " + o.audio_channels + ": G.711 is mono");
+  if (!o.duration.empty() && !o.frames.empty())
+    return make_error(Errc::invalid_argument, "--duration and --frames exclude each other: give one limit");
+  c.max_frames = 200;
+  if (!o.frames.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(c.max_frames, parse_count("--frames", o.frames, 1, kMaxFrames));
+  }
+  if (!o.duration.empty()) {
+    c.max_frames = 0;
+    CAMREC_ASSIGN_OR_RETURN(c.max_duration_us, parse_seconds("--duration", o.duration, 1000, kMaxDurationUs));
+  }
   return c;
 }
 
-void progress(const recorder::RecorderStats& s, double elapsed, bool final_line) {
-  double media_s = s.first_pts_us >= 0 ? static_cast<double>(s.last_pts_us - s.first_pts_us) / 1e6 : 0;
-  double fps = elapsed > 0 ? static_cast<double>(s.frames_written) / elapsed : 0;
-  double kbps = media_s > 0 ? static_cast<double>(s.bytes) * 8 / media_s / 1000 : 0;
-  std::fprintf(stderr, "%sframes %llu  %.1f fps  %.0f kb/s  dropped %llu  %.2f MB  %.1f s%s",
-               final_line ? "" : "\r", static_cast<unsigned long long>(s.frames_written), fps, kbps,
-               static_cast<unsigned long long>(s.frames_dropped), static_cast<double>(s.bytes) / 1e6, elapsed,
-               final_line ? "\n" : "   ");
+int64_t micros_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
 int run_record(const RecordOptions& o) {
@@ -102,43 +154,62 @@ int run_record(const RecordOptions& o) {
   if (!config) return report_error("record", config.error());
   auto mux_options = make_muxer_options(o.out);
   if (!mux_options) return report_error("record", mux_options.error());
+  auto progress_mode = parse_progress_mode(o.progress, isatty(2));
+  if (!progress_mode) return report_error("record", progress_mode.error());
+  if (int code = check_output_or_report("record", o.output, o.out, o.segments)) return code;
+  if (config->width % 16 != 0 && !o.quiet)
+    std::fprintf(stderr, "camrec record: recording %ux%u: the encoder's width is a multiple of 16 (--size %ux%u says so)\n",
+                 (config->width + 15) / 16 * 16, config->height, (config->width + 15) / 16 * 16, config->height);
   // The output is created only after the source and encoders took the config, so a refused
   // command line leaves an existing file alone.
   bool output_failed = false;
+  SegmentWriter* segments = nullptr;  // owned by the recorder
   auto rec = recorder::Recorder::create(*config, [&]() -> Result<std::unique_ptr<MediaWriter>> {
     auto writer = make_writer(o.output, *mux_options, o.segments);
     output_failed = !writer;
+    if (writer && o.segments.any()) segments = static_cast<SegmentWriter*>(writer->get());
     return writer;
   });
-  if (!rec) {
-    int code = report_error("record", rec.error());
-    return output_failed ? kExitCantCreate : code;
-  }
+  if (!rec) return output_failed ? report_output_error("record", rec.error()) : report_error("record", rec.error());
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  const bool tty = isatty(2) && !o.quiet;
-  auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  g_closing_message = "\ncamrec record: closing '" + o.output +
+                      "', please wait (interrupt again to quit at once: the file stays playable up to its last "
+                      "fragment, camrec recover completes it)\n";
+  install_signal_handlers();
+  ProgressReporter progress(o.quiet ? ProgressMode::none : *progress_mode, config->max_frames, config->max_duration_us);
+  const auto start = std::chrono::steady_clock::now();
+  size_t segments_reported = 0;
+  auto report_closed_segments = [&](bool all) {
+    if (!segments) return;
+    const auto& list = segments->segments();
+    // Every segment but the open one (the last) is closed.
+    size_t closed = all ? list.size() : (list.empty() ? 0 : list.size() - 1);
+    for (; segments_reported < closed; ++segments_reported)
+      progress.segment_closed(describe_file(list[segments_reported].path));
+  };
   Status s = (*rec)->start();
-  double last_print = 0;
-  while (s.is_ok() && !g_stop) {
+  while (s.is_ok() && g_signals == 0) {
     s = (*rec)->process(500);
     if (s.code() == Errc::timeout) s = Status::ok();  // nothing yet; look at the stop flag again
-    if (tty && elapsed() - last_print >= 0.25) {
-      last_print = elapsed();
-      progress((*rec)->stats(), last_print, false);
-    }
+    progress.update((*rec)->stats(), micros_since(start));
+    report_closed_segments(false);
   }
   if (s.code() == Errc::end_of_stream) s = Status::ok();
-  if (tty) std::fprintf(stderr, "\n");
+  progress.finish_line();
+  const bool by_signal = g_signals > 0;
+  g_closing = true;
   Status stopped = (*rec)->stop();
+  if (g_signals > 1 && !o.quiet) std::fprintf(stderr, "camrec record: '%s' closed\n", o.output.c_str());
   if (s.is_ok()) s = stopped;
-  auto stats = (*rec)->stats();
-  if (!o.quiet) {
-    std::fprintf(stderr, "camrec record: %s%s: ", o.output.c_str(), g_stop ? " (stopped by signal)" : "");
-    progress(stats, elapsed(), true);
+  report_closed_segments(true);
+  std::vector<WrittenFile> files;
+  if (segments) {
+    for (const auto& seg : segments->segments())
+      if (!seg.deleted) files.push_back(describe_file(seg.path));
+  } else {
+    files.push_back(describe_file(o.output));
   }
+  if (!o.quiet) progress.summary((*rec)->stats(), micros_since(start), files, by_signal);
   if (!s.is_ok()) return report_error("record", s);
   return kExitOk;
 }
@@ -148,24 +219,31 @@ int run_record(const RecordOptions& o) {
 void add_record_command(CLI::App& app, Runner& run) {
   auto o = std::make_shared<RecordOptions>();
   auto* cmd = app.add_subcommand("record", "Record video (and audio) from a camera, a test pattern or a file to MP4");
-  cmd->add_option("-o,--output", o->output, "Output file (a pattern with {index}/{time} for segments)");
-  cmd->add_option("--frames", o->frames, "Stop after this many video frames (default 200)");
-  cmd->add_option("--duration", o->duration, "Stop after this many seconds (overrides --frames)");
-  cmd->add_option("--size", o->size, "Picture size, WxH (default 1280x720)");
-  cmd->add_option("--fps", o->fps, "Frame rate (default 30)");
+  cmd->add_option("-o,--output", o->output,
+                  "Output file (default test.mp4; with segment options a pattern with {index}/{time})");
+  cmd->add_option("--frames", o->frames, "Stop after this many video frames (1..1000000000; default 200)");
+  cmd->add_option("--duration", o->duration, "Stop after this many seconds (0.001..31622400; instead of --frames)");
+  cmd->add_option("--size", o->size, "Picture size WxH, even sides 16..8192 (default 1280x720)");
+  cmd->add_option("--fps", o->fps, "Frame rate 1..240: 30, 29.97 or 30000/1001 (default 30)");
   cmd->add_option("--codec", o->codec, "h264 or h265 (default h264)");
-  cmd->add_option("--profile", o->profile, "h264: baseline, main, high; h265: main");
-  cmd->add_option("--bitrate", o->bitrate, "Video bitrate in kbit/s (default 4000)");
+  cmd->add_option("--profile", o->profile, "h264: baseline, main, high; h265: main (default main)");
+  cmd->add_option("--bitrate", o->bitrate, "Video bitrate in kbit/s, 16..200000 (default 4000)");
   cmd->add_option("--rc", o->rc, "Rate control: cbr, vbr or fixqp (default cbr)");
-  cmd->add_option("--gop", o->gop, "Frames between key frames (default 30)");
+  cmd->add_option("--gop", o->gop, "Frames between key frames, 1..10000 (default 30)");
   cmd->add_option("--preset", o->preset, "x264/x265 speed preset (default veryfast)");
-  cmd->add_option("--source", o->source, "testpattern, file:PATH (.y4m, .nv12, .yuv) or v4l2:/dev/videoN");
-  cmd->add_option("--audio", o->audio, "none, g711u, g711a or opus (default none)");
+  cmd->add_option("--source", o->source,
+                  "testpattern, file:PATH (.y4m, .nv12, .yuv) or v4l2:/dev/videoN (default testpattern; camrec "
+                  "devices lists cameras)");
+  cmd->add_option("--audio", o->audio, "none, g711u, g711a or opus (default none; opus when --audio-source is given)");
   cmd->add_option("--audio-source", o->audio_source, "tone, wav:PATH or alsa:DEVICE (default tone)");
-  cmd->add_option("--audio-rate", o->audio_rate, "Audio sample rate (default 8000, opus 48000)");
+  cmd->add_option("--audio-rate", o->audio_rate, "Audio sample rate: G.711 8000; Opus 8000..48000 (default 8000, opus 48000)");
+  cmd->add_option("--audio-channels", o->audio_channels, "Audio channels: G.711 1; Opus 1 or 2 (default 1)");
   cmd->add_flag("--fast", o->fast, "Test pattern and files: as fast as the encoder goes, not in real time");
+  cmd->add_option("--progress", o->progress,
+                  "auto (a redrawn line on a terminal, plain lines otherwise), terminal, plain, json or none "
+                  "(default auto)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress line or summary");
-  add_output_options(*cmd, o->out);
+  add_output_options(*cmd, o->out, "fragment");
   add_segment_options(*cmd, o->segments);
   cmd->callback([o, &run] { run = [o] { return run_record(*o); }; });
 }

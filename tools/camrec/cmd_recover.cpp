@@ -7,7 +7,7 @@
 #include "cli_common.h"
 #include "edit/recover.h"
 #include "io/sink.h"
-#include "mux_options.h"
+#include "cli_parse.h"
 
 namespace camrec::cli {
 
@@ -23,8 +23,10 @@ int run_recover(const RecoverCliOptions& o) {
   edit::RecoverOptions options;
   options.output = o.output;
   if (!o.fps.empty()) {
-    Status s = parse_rate(o.fps, options.fps_num, options.fps_den);
-    if (!s.is_ok()) return report_error("recover", s);
+    auto rate = parse_rate("--fps", o.fps);
+    if (!rate) return report_error("recover", rate.error());
+    options.fps_num = rate->num;
+    options.fps_den = rate->den;
   }
   if (::access(o.input.c_str(), R_OK) != 0)
     return report_error("recover", io::errno_status(errno, "cannot open '" + o.input + "'"));
@@ -34,6 +36,13 @@ int run_recover(const RecoverCliOptions& o) {
   }
   auto report = edit::recover(o.input, options);
   if (!report) return report_error("recover", report.error());
+  if (report->action != edit::RecoverAction::none && report->samples == 0) {
+    // An empty file is no repair: leave nothing that looks like one.
+    if (!o.output.empty()) std::remove(o.output.c_str());
+    return report_error("recover", make_error(Errc::malformed, "nothing could be salvaged from '" + o.input +
+                                                                   "': no intact fragment and no video with its "
+                                                                   "parameter sets"));
+  }
   std::printf("%s\n", report->summary.c_str());
   return kExitOk;
 }

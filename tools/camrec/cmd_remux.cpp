@@ -30,10 +30,6 @@ struct RemuxOptions {
   bool quiet = false;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 Result<std::optional<codec::VideoCodec>> elementary_codec(const RemuxOptions& o) {
   if (o.codec == "h264") return std::optional(codec::VideoCodec::h264);
   if (o.codec == "h265") return std::optional(codec::VideoCodec::h265);
@@ -68,7 +64,11 @@ Result<std::vector<int64_t>> read_timestamps(const std::string& path) {
 
 Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter& muxer, uint64_t& frames) {
   mux::EsTiming timing;
-  if (!o.fps.empty()) CAMREC_RETURN_IF_ERROR(parse_rate(o.fps, timing.fps_num, timing.fps_den));
+  if (!o.fps.empty()) {
+    CAMREC_ASSIGN_OR_RETURN(Rate rate, parse_rate("--fps", o.fps));
+    timing.fps_num = rate.num;
+    timing.fps_den = rate.den;
+  }
   if (!o.timestamps.empty()) {
     CAMREC_ASSIGN_OR_RETURN(timing.timestamps_us, read_timestamps(o.timestamps));
   }
@@ -113,11 +113,11 @@ int run_remux(const RemuxOptions& o) {
   // is created, so that they leave no empty output file behind.
   if (::access(o.input.c_str(), R_OK) != 0)
     return report_error("remux", io::errno_status(errno, "cannot open '" + o.input + "'"));
-  uint32_t fps_num = 0, fps_den = 0;
   if (!o.fps.empty()) {
-    Status rate = parse_rate(o.fps, fps_num, fps_den);
-    if (!rate.is_ok()) return report_error("remux", rate);
+    auto rate = parse_rate("--fps", o.fps);
+    if (!rate) return report_error("remux", rate.error());
   }
+  if (int code = check_output_or_report("remux", o.output, o.out, o.segments)) return code;
   if (!o.timestamps.empty()) {
     auto timestamps = read_timestamps(o.timestamps);
     if (!timestamps) return report_error("remux", timestamps.error());
@@ -125,7 +125,7 @@ int run_remux(const RemuxOptions& o) {
   Status writable = check_output_directory(o.output);
   if (!writable.is_ok()) return report_output_error("remux", writable);
   auto muxer = make_writer(o.output, *options, o.segments);
-  if (!muxer) return report_error("remux", muxer.error());
+  if (!muxer) return report_output_error("remux", muxer.error());
   uint64_t frames = 0;
   Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, **muxer, frames);
   Status closed = (*muxer)->close();
@@ -159,7 +159,7 @@ void add_remux_command(CLI::App& app, Runner& run) {
   cmd->add_option("--fps", o->fps, "Frame rate of an elementary stream (30, 30000/1001); default: from the stream, else 30");
   cmd->add_option("--timestamps", o->timestamps,
                   "File of presentation times in ms, one per frame in presentation order (mkvmerge v2)");
-  add_output_options(*cmd, o->out);
+  add_output_options(*cmd, o->out, "never");
   add_segment_options(*cmd, o->segments);
   cmd->add_flag("-q,--quiet", o->quiet, "No summary");
   cmd->callback([o, &run] { run = [o] { return run_remux(*o); }; });
