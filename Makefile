@@ -32,7 +32,7 @@ build: deps configure
 # Builds the library and the CLI only, so a first run does not wait for the test suite.
 run: deps-build configure
 	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli camrec_python
-	./$(BUILD)/camrec record -o test.mp4 --frames 200 --size 1280x720 --codec h264
+	./$(BUILD)/camrec record -y -o test.mp4 --frames 200 --size 1280x720 --codec h264
 	./$(BUILD)/camrec info test.mp4
 
 # What `cmake --install` installs (see cmake/library.cmake), built without the tests.
