@@ -47,6 +47,8 @@ std::string hint_for(const std::string& command, const Status& status) {
     case Errc::malformed:
       if (command == "remux" && m.find("first box") != std::string::npos)
         return "if it is a raw H.264/H.265 stream, name it .h264/.h265 or pass --codec h264 (or h265)";
+      if (command == "remux")
+        return "remux reads H.264/H.265 Annex B streams (.h264/.h265, or --codec) and MP4/MOV files";
       if (command == "info" || command == "extract") return "camrec recover repairs a file cut by a crash";
       return "";
     case Errc::no_space: return "free some space or write to another disk: the file keeps everything written before";
