@@ -139,7 +139,8 @@ void ProgressReporter::print(const recorder::RecorderStats& s, int64_t elapsed_u
   std::string line = "frames " + std::to_string(s.frames_written);
   if (max_frames_) line += "/" + std::to_string(max_frames_);
   line += "  " + fixed(static_cast<int64_t>(fps_centi), 100, 1) + " fps  " + std::to_string(kbps) + " kb/s  ";
-  line += (s.frames_dropped ? "DROPPED " : "dropped ") + std::to_string(s.frames_dropped) + "  ";
+  // "dropped N" stays parseable; a non-zero count is flagged after it.
+  line += "dropped " + std::to_string(s.frames_dropped) + (s.frames_dropped ? " (!)  " : "  ");
   line += fixed(static_cast<int64_t>(s.bytes), 1'000'000, 2) + " MB  " + fixed(media_us, 1'000'000, 1) + " s";
   if (percent >= 0) line += "  " + std::to_string(percent) + "% of " + target;
   if (eta_us >= 0) line += "  ETA " + fixed(eta_us, 1'000'000, 0) + " s";
