@@ -29,6 +29,10 @@ box::TrackBox make_trak(const Track& t) {
   if (t.is_video()) trak.mdia.minf.vmhd = box::VideoMediaHeaderBox{};
   else trak.mdia.minf.smhd = box::SoundMediaHeaderBox{};
   t.input->describe(trak.mdia.minf.stbl.stsd);
+  // Empty until close (or for good, in a fragmented file): stsz and stco are mandatory in
+  // every stbl (14496-12 8.7.3.1, 8.7.5.1), and strict readers (GPAC) skip a trak without them.
+  trak.mdia.minf.stbl.stsz = box::SampleSizeBox{};
+  trak.mdia.minf.stbl.stco = box::ChunkOffsetBox{};
   return trak;
 }
 
