@@ -24,11 +24,23 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# node and npm run the npm readers of tests/node; a machine whose node comes from elsewhere
+# (it bundles npm) keeps it.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
-echo "Installing: ${missing[*]}"
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo_cmd apt-get update -qq
-$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# mp4box.js (GPAC's JavaScript MP4 parser), one more independent reader for the tests, at
+# the version the lockfile pins.
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+if [ ! -d "$node_dir/node_modules/mp4box" ]; then
+  echo "Installing the npm test readers (tests/node)"
+  npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "testing/conformance.h"
 #include "testing/test_util.h"
 
 namespace camrec {
@@ -117,12 +118,15 @@ int kills_per_mode() {
 
 void check_killed_file(const std::string& path, size_t fragments_before_kill, int index, int& repaired) {
   SCOPED_TRACE("kill " + std::to_string(index) + " after " + std::to_string(fragments_before_kill) + " fragments");
+  // The file as the kill left it holds every mandatory box (a torn last box aside).
+  testing::expect_conformant(path);
   std::string err;
   int frames = decodable_frames(path, &err);
   if (frames < 0 || !err.empty()) {
     auto r = run_command(std::string(CAMREC_CLI) + " recover " + shell_quote(path));
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     ++repaired;
+    testing::expect_conformant(path);
     frames = decodable_frames(path, &err);
     ASSERT_GE(frames, 0) << err;
     EXPECT_EQ(err, "") << "ffmpeg still complains after recover";

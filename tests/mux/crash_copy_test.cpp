@@ -17,6 +17,7 @@
 #include "io/source.h"
 #include "testing/probe_util.h"
 #include "testing/stream_fixtures.h"
+#include "testing/conformance.h"
 #include "testing/test_util.h"
 
 namespace camrec {
@@ -149,6 +150,8 @@ void check_copy_ffmpeg(const std::vector<uint8_t>& bytes, const Expectation& wan
   // cannot tell the stream's format, which is all it can say.
   if (want.video > 0) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    // Once a fragment is complete the copy holds every mandatory box (a torn last box aside).
+    testing::expect_conformant(path);
   }
   std::vector<std::string> md5s;
   {

@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
+#include "testing/conformance.h"
 #include "testing/test_util.h"
 
 namespace camrec::testing {
@@ -45,6 +47,7 @@ std::string trim(std::string s) {
 }  // namespace
 
 std::vector<ProbeStream> ffprobe_streams(const std::string& path, const std::string& input_args) {
+  expect_conformant(path);
   auto r = run_command("ffprobe -v error " + input_args +
                        " -show_entries stream=index,codec_type,codec_name,time_base,width,height,sample_rate,"
                        "channels,duration_ts -of compact=p=0 " + shell_quote(path));
@@ -80,6 +83,7 @@ std::vector<ProbeStream> ffprobe_streams(const std::string& path, const std::str
 
 std::vector<ProbePacket> ffprobe_packets(const std::string& path, const std::string& select, bool hash,
                                          const std::string& input_args) {
+  expect_conformant(path);
   std::string cmd = "ffprobe -v error " + input_args + (select.empty() ? "" : " -select_streams " + select) +
                     " -show_entries packet=stream_index,pts,dts,duration,size,pos,flags" +
                     (hash ? ",data_hash -show_data_hash MD5" : "") + " -of compact=p=0 " + shell_quote(path);
@@ -154,6 +158,7 @@ std::string md5_hex(const std::vector<uint8_t>& buffer) {
 }
 
 std::string decoded_audio_md5(const std::string& path, const std::string& input_args, std::string* err) {
+  expect_conformant(path);
   // ffmpeg's md5 muxer hashes the PCM it would write.
   auto r = run_command("ffmpeg -nostdin -v error " + input_args + " -i " + shell_quote(path) +
                        " -map 0:a:0 -c:a pcm_s16le -f md5 -");
@@ -163,6 +168,7 @@ std::string decoded_audio_md5(const std::string& path, const std::string& input_
 }
 
 GstDiscovery gst_discover(const std::string& path) {
+  expect_conformant(path);
   GstDiscovery d;
   auto r = run_command("gst-discoverer-1.0 " + shell_quote(path));
   d.output = r.out + r.err;
@@ -198,6 +204,7 @@ GstDiscovery gst_discover(const std::string& path) {
 }
 
 int gst_decoded_video_frames(const std::string& path, int* exit_code) {
+  expect_conformant(path);
   // fakesink with silent=false and -v prints one "chain" line per buffer it receives; the
   // caps filter keeps only raw video, so audio buffers are not counted.
   auto r = run_command("gst-launch-1.0 -v filesrc location=" + shell_quote(path) +
@@ -212,8 +219,41 @@ int gst_decoded_video_frames(const std::string& path, int* exit_code) {
 }
 
 std::string mediainfo(const std::string& path, const std::string& inform) {
+  expect_conformant(path);
   auto r = run_command("mediainfo " + shell_quote("--Inform=" + inform) + " " + shell_quote(path));
   return trim(r.out);
+}
+
+Mp4BoxReading mp4box_read(const std::string& path) {
+  expect_conformant(path);
+  Mp4BoxReading m;
+  const std::string script = std::string(CAMREC_SOURCE_DIR) + "/tests/node/mp4box_info.js";
+  const std::string package = std::string(CAMREC_SOURCE_DIR) + "/tests/node/node_modules/mp4box";
+  if (!have_tool("node") || !std::filesystem::exists(package)) return m;
+  m.available = true;
+  auto r = run_command("node " + shell_quote(script) + " " + shell_quote(path));
+  m.json = trim(r.out);
+  m.ready = r.exit_code == 0 && m.json.find("\"ready\":true") != std::string::npos;
+  // The report is one JSON line of a fixed shape: pick the per-track fields in order.
+  auto all_values = [&](const std::string& key) {
+    std::vector<std::string> out;
+    const std::string needle = "\"" + key + "\":";
+    for (size_t pos = m.json.find(needle); pos != std::string::npos; pos = m.json.find(needle, pos + 1)) {
+      size_t begin = pos + needle.size();
+      size_t end = begin;
+      if (begin < m.json.size() && m.json[begin] == '"') end = m.json.find('"', ++begin);
+      else end = m.json.find_first_of(",}", begin);
+      if (end == std::string::npos) break;
+      out.push_back(m.json.substr(begin, end - begin));
+    }
+    return out;
+  };
+  m.codecs = all_values("codec");
+  for (const auto& v : all_values("nb_samples")) m.sample_counts.push_back(number(v).value_or(-1));
+  for (const auto& v : all_values("sample_descriptions")) m.descriptions.push_back(number(v).value_or(-1));
+  for (size_t pos = m.json.find("\"error: "); pos != std::string::npos; pos = m.json.find("\"error: ", pos + 1))
+    m.errors.push_back(m.json.substr(pos + 1, m.json.find('"', pos + 1) - pos - 1));
+  return m;
 }
 
 }  // namespace camrec::testing

@@ -78,4 +78,17 @@ int gst_decoded_video_frames(const std::string& path, int* exit_code);
 /// "Video;%Format%|%Width%|%Height%").
 std::string mediainfo(const std::string& path, const std::string& inform);
 
+/// What mp4box.js (GPAC's JavaScript MP4 parser, npm package `mp4box`, installed into
+/// tests/node by scripts/install-deps.sh) reads in a file.
+struct Mp4BoxReading {
+  bool available = false;  ///< node and the package are installed.
+  bool ready = false;      ///< The parser read the whole header (its onReady fired).
+  std::string json;        ///< Its whole report (tracks, sample counts, logged errors).
+  std::vector<std::string> codecs;       ///< Per track, e.g. "avc1.42c01e".
+  std::vector<int64_t> sample_counts;    ///< Per track, fragments included.
+  std::vector<int64_t> descriptions;     ///< Per track: stsd entries.
+  std::vector<std::string> errors;       ///< What it logged at error level.
+};
+Mp4BoxReading mp4box_read(const std::string& path);
+
 }  // namespace camrec::testing

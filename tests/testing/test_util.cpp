@@ -11,6 +11,7 @@
 #include "box/fourcc.h"
 #include "box/top_level.h"
 #include "io/source.h"
+#include "testing/conformance.h"
 
 namespace camrec::testing {
 
@@ -83,6 +84,7 @@ std::vector<TopBox> top_level_boxes(std::span<const uint8_t> bytes) {
 std::vector<TopBox> top_level_boxes(const std::string& path) { return top_level_boxes(read_file(path)); }
 
 std::vector<std::string> video_frame_md5s(const std::string& path, std::string* err) {
+  expect_conformant(path);
   auto r = run_command("ffmpeg -nostdin -v error -xerror -i " + shell_quote(path) + " -map 0:v:0 -f framemd5 -");
   std::vector<std::string> md5s;
   if (r.exit_code != 0) {
@@ -103,11 +105,13 @@ std::vector<std::string> video_frame_md5s(const std::string& path, std::string* 
 }
 
 std::string ffprobe_warnings(const std::string& path) {
+  expect_conformant(path);
   auto r = run_command("ffprobe -v warning " + shell_quote(path));
   return r.err + (r.exit_code != 0 ? "(ffprobe exit " + std::to_string(r.exit_code) + ")" : "");
 }
 
 std::string ffprobe_stream_value(const std::string& path, const std::string& type, const std::string& key) {
+  expect_conformant(path);
   auto r = run_command("ffprobe -v error -select_streams " + type + ":0 -show_entries stream=" + key +
                        " -of default=nw=1:nk=1 " + shell_quote(path));
   std::string v = r.out;
@@ -116,6 +120,7 @@ std::string ffprobe_stream_value(const std::string& path, const std::string& typ
 }
 
 int ffprobe_packet_count(const std::string& path, const std::string& type) {
+  expect_conformant(path);
   auto r = run_command("ffprobe -v error -select_streams " + type + ":0 -count_packets -show_entries "
                        "stream=nb_read_packets -of default=nw=1:nk=1 " + shell_quote(path));
   try {
