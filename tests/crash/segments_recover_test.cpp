@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "testing/conformance.h"
 #include "testing/test_util.h"
 
 namespace camrec {
@@ -79,6 +80,7 @@ TEST(Recover, SalvagesARegularFileCutBeforeItsMoov) {
   std::string cut = dir.file("cut.mp4");
   bytes.resize(moov);
   ASSERT_TRUE(testing::write_file(cut, bytes));
+  testing::BrokenOnPurpose broken(cut);
   EXPECT_NE(testing::ffprobe_warnings(cut), "") << "ffmpeg cannot open it as it is";
 
   std::string fixed = dir.file("fixed.mp4");

@@ -52,8 +52,9 @@ std::string conformance_table_markdown();
 
 struct ConformanceOptions {
   /// Accept the states a crash or an interrupted close leaves (docs/file-layout.md): a torn
-  /// last top-level box, and the regular layout's state B, whose final moov follows the
-  /// fragments while the first moov still rules. False for files that must be closed.
+  /// last top-level box, the regular layout's state B, whose final moov follows the
+  /// fragments while the first moov still rules, and a header being rewritten for new
+  /// parameter sets (a second moov before the fragments). False for files that must be closed.
   bool crash_states = true;
 };
 
@@ -72,6 +73,19 @@ bool looks_like_iso_bmff(const std::string& path);
 /// test_util.h calls it on the file it reads, so each file the suite checks with an
 /// external reader is checked against the table too.
 void expect_conformant(const std::string& path);
+
+/// A file a test breaks on purpose (cut before its moov, a box taken out): while the guard
+/// lives the probe helpers read it without checking it against the table.
+class BrokenOnPurpose {
+ public:
+  explicit BrokenOnPurpose(std::string path);
+  ~BrokenOnPurpose();
+  BrokenOnPurpose(const BrokenOnPurpose&) = delete;
+  BrokenOnPurpose& operator=(const BrokenOnPurpose&) = delete;
+
+ private:
+  std::string path_;
+};
 
 /// The problems joined into one message, "" when none.
 std::string conformance_report(const std::string& path, const ConformanceOptions& options = {});
