@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <tuple>
 
 #include "camrec/demuxer.h"
 #include "media/media_manager.h"
@@ -60,10 +61,17 @@ void check_av_file(const std::string& path, const Expect& e) {
   }
   const test::StreamSpan v{first[0], end[0] - first[0]}, a{first[1], end[1] - first[1]};
   EXPECT_GT(v.duration_us, 1'000'000);
-  for (const auto& [type, s] : {std::pair{"v", v}, std::pair{"a", a}}) {
+  // Opus in the regular layout: the edit list starts after the pre-skip (dOps bytes 2-3), and
+  // ffprobe reports the first packet, which the decoder starts that much earlier.
+  int64_t audio_packet_lead_us = 0;
+  const auto& dops = tracks[1].decoder_config;
+  if (e.audio_codec == "opus" && !e.fragmented && dops.size() >= 4)
+    audio_packet_lead_us = rescale((dops[2] << 8) | dops[3], 48'000, kMicroseconds);
+  for (const auto& [type, s, lead] : {std::tuple{"v", v, int64_t{0}}, std::tuple{"a", a, audio_packet_lead_us}}) {
     auto start = test::seconds_to_us(camrec::testing::ffprobe_stream_value(path, type, "start_time"));
     ASSERT_TRUE(start.has_value()) << type;
-    EXPECT_LE(std::llabs(*start - s.start_us), 1000) << type << ": ffprobe " << *start << " µs, ours " << s.start_us;
+    EXPECT_LE(std::llabs(*start - (s.start_us - lead)), 1000)
+        << type << ": ffprobe " << *start << " µs, ours " << s.start_us << " less " << lead;
   }
   // The two tracks cover the same stretch of the recording.
   const int64_t slack = e.audio_packet_us + e.frame_us;
