@@ -86,7 +86,7 @@ int expect_consecutive_frames(const OpenGop& g, const std::string& path, size_t*
 TEST(LeadingPictures, SegmentsStartingAtACraShowEveryKeptFrameAtItsTime) {
   const OpenGop& g = open_gop();
   testing::TempDir dir;
-  auto r = camrec("remux " + shell_quote(g.stream) + " --fps 30 --segment-duration 1 " + shell_quote(dir.file("o{index}.mp4")));
+  auto r = camrec("remux -y " + shell_quote(g.stream) + " --fps 30 --segment-duration 1 " + shell_quote(dir.file("o{index}.mp4")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   size_t total = 0;
   int segments = 0;
@@ -107,7 +107,7 @@ TEST(LeadingPictures, SegmentsStartingAtACraShowEveryKeptFrameAtItsTime) {
 TEST(LeadingPictures, RemuxOfAnMp4CutAtACraShowsEveryKeptFrameAtItsTime) {
   const OpenGop& g = open_gop();
   testing::TempDir dir;
-  auto r = camrec("remux " + shell_quote(g.stream) + " --fps 30 " + shell_quote(dir.file("og.mp4")));
+  auto r = camrec("remux -y " + shell_quote(g.stream) + " --fps 30 " + shell_quote(dir.file("og.mp4")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(expect_consecutive_frames(g, dir.file("og.mp4")), 0);
   // ffmpeg's stream copy starts at the CRA before 1.5 s and keeps its RASL pictures.
@@ -115,7 +115,7 @@ TEST(LeadingPictures, RemuxOfAnMp4CutAtACraShowsEveryKeptFrameAtItsTime) {
                                   " -c copy " + shell_quote(dir.file("cut.mp4")));
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
   for (const char* layout : {"", " --fmp4"}) {
-    r = camrec("remux " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")) + layout);
+    r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")) + layout);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     size_t n = 0;
     EXPECT_EQ(expect_consecutive_frames(g, dir.file("out.mp4"), &n), 30) << layout;
@@ -163,7 +163,7 @@ TEST(RandomAccessGroups, RapGroupWithAnEmptyStssIsReadAsKeyFrames) {
   const OpenGop& g = open_gop();
   testing::TempDir dir;
   const std::string rap = dir.file("rap.mp4");
-  auto r = camrec("remux " + shell_quote(g.stream) + " --fps 30 " + shell_quote(rap));
+  auto r = camrec("remux -y " + shell_quote(g.stream) + " --fps 30 " + shell_quote(rap));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   move_sync_samples_to_rap_group(rap);
   // ffmpeg reads the rewritten file (its own index ignores the group).
@@ -183,14 +183,14 @@ TEST(RandomAccessGroups, RapGroupWithAnEmptyStssIsReadAsKeyFrames) {
   for (size_t i = 0; i < extracted.size(); ++i) EXPECT_EQ(extracted[i].md5, g.md5s[i]) << i;
 
   // remux: every frame at its time.
-  r = camrec("remux " + shell_quote(rap) + " " + shell_quote(dir.file("again.mp4")));
+  r = camrec("remux -y " + shell_quote(rap) + " " + shell_quote(dir.file("again.mp4")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   size_t n = 0;
   EXPECT_EQ(expect_consecutive_frames(g, dir.file("again.mp4"), &n), 0);
   EXPECT_EQ(n, static_cast<size_t>(kFrames));
 
   // segments: one per key frame, each playable on its own.
-  r = camrec("remux " + shell_quote(rap) + " --segment-duration 1 " + shell_quote(dir.file("s{index}.mp4")));
+  r = camrec("remux -y " + shell_quote(rap) + " --segment-duration 1 " + shell_quote(dir.file("s{index}.mp4")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (int k = 0; k < 3; ++k) {
     const std::string seg = dir.file("s" + std::to_string(k) + ".mp4");
@@ -227,7 +227,7 @@ TEST_P(PresentationSize, TkhdWidthFromTheSampleAspectAndColourFromTheVui) {
 
   for (const char* layout : {"", " --fmp4"}) {
     const std::string out = dir.file("out.mp4");
-    auto r = camrec("remux " + shell_quote(stream) + " --fps 30 " + shell_quote(out) + layout);
+    auto r = camrec("remux -y " + shell_quote(stream) + " --fps 30 " + shell_quote(out) + layout);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto moov = testing::last_top_level_box<box::MovieBox>(out);
     ASSERT_TRUE(moov.has_value());
@@ -337,7 +337,7 @@ TEST(Cmaf, OneTrackPerFileCarriesTheBrandAndEveryMoofHasOneTraf) {
   testing::TempDir dir;
   const std::string stream = make_sar_stream(dir, false);
   const std::string video = dir.file("video.mp4");
-  auto r = camrec("remux " + shell_quote(stream) + " --fps 30 --fmp4 --cmaf " + shell_quote(video));
+  auto r = camrec("remux -y " + shell_quote(stream) + " --fps 30 --fmp4 --cmaf " + shell_quote(video));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string av = dir.file("av.mp4");
   r = camrec("record --fast -q --frames 60 --size 320x240 --audio opus --fmp4 --cmaf -o " + shell_quote(av));

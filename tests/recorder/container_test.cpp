@@ -61,8 +61,8 @@ void check_av_file(const std::string& path, const Expect& e) {
   }
   const test::StreamSpan v{first[0], end[0] - first[0]}, a{first[1], end[1] - first[1]};
   EXPECT_GT(v.duration_us, 1'000'000);
-  // Opus in the regular layout: the edit list starts after the pre-skip (dOps bytes 2-3), and
-  // ffprobe reports the first packet, which the decoder starts that much earlier.
+  // Opus in the regular layout: the edit list starts after the pre-skip (dOps bytes 2-3); our
+  // demuxer places the first packet there, ffprobe reports where its decoded output starts.
   int64_t audio_packet_lead_us = 0;
   const auto& dops = tracks[1].decoder_config;
   if (e.audio_codec == "opus" && !e.fragmented && dops.size() >= 4)
@@ -70,8 +70,8 @@ void check_av_file(const std::string& path, const Expect& e) {
   for (const auto& [type, s, lead] : {std::tuple{"v", v, int64_t{0}}, std::tuple{"a", a, audio_packet_lead_us}}) {
     auto start = test::seconds_to_us(camrec::testing::ffprobe_stream_value(path, type, "start_time"));
     ASSERT_TRUE(start.has_value()) << type;
-    EXPECT_LE(std::llabs(*start - (s.start_us - lead)), 1000)
-        << type << ": ffprobe " << *start << " µs, ours " << s.start_us << " less " << lead;
+    EXPECT_LE(std::llabs(*start - (s.start_us + lead)), 1000)
+        << type << ": ffprobe " << *start << " µs, ours " << s.start_us << " plus " << lead;
   }
   // The two tracks cover the same stretch of the recording.
   const int64_t slack = e.audio_packet_us + e.frame_us;
