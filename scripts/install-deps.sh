@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages camrec needs.
-#   install-deps.sh build   what the library and the CLI need (make run, make install)
+#   install-deps.sh build   what the library, the CLI and the Python module need (make run, make install)
 #   install-deps.sh         everything: also the tests, benchmarks, fuzzers and packaging tools
 # Idempotent: asks apt only for what is missing, so a second run costs a dpkg query.
 set -euo pipefail
@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config
   libx264-dev libx265-dev libopus-dev libogg-dev libyuv-dev libturbojpeg0-dev libasound2-dev
   libcli11-dev
+  python3-dev pybind11-dev
 )
 [ "${1:-all}" = build ] || packages+=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -16,7 +17,7 @@ packages=(
   ffmpeg mediainfo gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-plugins-base-apps
   chromium
-  python3-dev pybind11-dev python3-pytest
+  python3-pytest
   dpkg-dev file lintian
 )
 
