@@ -13,6 +13,7 @@
 #include "mux_options.h"
 #include "progress.h"
 #include "recorder/recorder.h"
+#include "serve.h"
 
 namespace camrec::cli {
 
@@ -61,6 +62,7 @@ struct RecordOptions {
   std::string progress = "auto";
   OutputOptions out;
   SegmentCliOptions segments;
+  ServeCliOptions serve;
 };
 
 constexpr uint64_t kMaxFrames = 1'000'000'000;
@@ -160,6 +162,13 @@ int run_record(const RecordOptions& o) {
   if (config->width % 16 != 0 && !o.quiet)
     std::fprintf(stderr, "camrec record: recording %ux%u: the encoder's width is a multiple of 16 (--size %ux%u says so)\n",
                  (config->width + 15) / 16 * 16, config->height, (config->width + 15) / 16 * 16, config->height);
+  // --serve: the port is taken before the output is created.
+  std::unique_ptr<RecordServer> server;
+  if (!o.serve.listen.empty()) {
+    auto started = RecordServer::start(o.serve, o.output, *config);
+    if (!started) return report_error("record", started.error());
+    server = std::move(*started);
+  }
   // The output is created only after the source and encoders took the config, so a refused
   // command line leaves an existing file alone.
   bool output_failed = false;
@@ -168,8 +177,10 @@ int run_record(const RecordOptions& o) {
     auto writer = make_writer(o.output, *mux_options, o.segments);
     output_failed = !writer;
     if (writer && o.segments.any()) segments = static_cast<SegmentWriter*>(writer->get());
+    if (writer && server) return server->wrap(std::move(*writer));
     return writer;
   });
+  if (server && rec) server->attach(rec->get(), o.output);
   if (!rec) return output_failed ? report_output_error("record", rec.error()) : report_error("record", rec.error());
 
   g_closing_message = "\ncamrec record: closing '" + o.output +
@@ -199,6 +210,7 @@ int run_record(const RecordOptions& o) {
   const bool by_signal = g_signals > 0;
   g_closing = true;
   Status stopped = (*rec)->stop();
+  if (server) server->finish([] { return g_signals > 0; });
   if (g_signals > 1 && !o.quiet) std::fprintf(stderr, "camrec record: '%s' closed\n", o.output.c_str());
   if (s.is_ok()) s = stopped;
   report_closed_segments(true);
@@ -245,6 +257,7 @@ void add_record_command(CLI::App& app, Runner& run) {
   cmd->add_flag("-q,--quiet", o->quiet, "No progress line or summary");
   add_output_options(*cmd, o->out, "fragment");
   add_segment_options(*cmd, o->segments);
+  add_server_options(*cmd, o->serve, true);
   cmd->callback([o, &run] { run = [o] { return run_record(*o); }; });
 }
 

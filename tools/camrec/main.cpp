@@ -7,6 +7,7 @@
 
 #include "cli_common.h"
 #include "cli_help.h"
+#include "serve.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ using namespace camrec::cli;
 const std::vector<void (*)(CLI::App&, Runner&)> kCommands = {
     add_record_command,  add_remux_command,   add_info_command,
     add_extract_command, add_recover_command, add_devices_command,
+    add_serve_command,
 };
 
 }  // namespace

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "server/live_feed.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "box/fragment_boxes.h"
+#include "camrec/demuxer.h"
+#include "io/sink.h"
+#include "io/source.h"
+
+namespace camrec::server {
+
+/// The in-memory end of the live muxer: keeps the init segment and the fragment being
+/// written, never the whole stream (size() still counts every byte, as the muxer expects).
+class LiveFeed::FragmentCapture final : public io::Sink {
+ public:
+  Status append(std::span<const std::span<const uint8_t>> buffers) override {
+    // The muxer's first append is the header (ftyp + moov); each later one is a fragment.
+    std::vector<uint8_t>& target = have_init_ ? fragment_ : init_;
+    if (have_init_) {
+      fragment_.clear();
+      fragment_offset_ = size_;
+    }
+    for (auto b : buffers) {
+      target.insert(target.end(), b.begin(), b.end());
+      size_ += b.size();
+    }
+    have_init_ = true;
+    return Status::ok();
+  }
+  using Sink::append;
+  Status write_at(uint64_t offset, std::span<const uint8_t> data) override {
+    // Only the fragment's 'free' -> 'moof' rename patches bytes, inside the open fragment.
+    if (offset < fragment_offset_ || offset - fragment_offset_ + data.size() > fragment_.size())
+      return make_error(Errc::internal, "live muxer patched bytes outside the open fragment");
+    std::copy(data.begin(), data.end(), fragment_.begin() + static_cast<ptrdiff_t>(offset - fragment_offset_));
+    return Status::ok();
+  }
+  Status truncate(uint64_t length) override {
+    size_ = std::min(size_, length);
+    return Status::ok();
+  }
+  Status sync() override { return Status::ok(); }
+  uint64_t size() const override { return size_; }
+  Status close() override { return Status::ok(); }
+
+  std::vector<uint8_t> take_init() { return std::move(init_); }
+  std::vector<uint8_t> take_fragment() { return std::move(fragment_); }
+
+ private:
+  bool have_init_ = false;
+  std::vector<uint8_t> init_;
+  std::vector<uint8_t> fragment_;
+  uint64_t fragment_offset_ = 0;
+  uint64_t size_ = 0;
+};
+
+namespace {
+
+/// The codec string of the init segment's first track ("avc1.64001f"), as MSE wants it.
+std::string init_codec_string(const std::vector<uint8_t>& init) {
+  auto demuxer = Demuxer::open(std::make_unique<io::MemorySource>(init));
+  if (!demuxer || (*demuxer)->tracks().empty()) return "";
+  return (*demuxer)->tracks().front().codec_string;
+}
+
+bool run_starts_with_key(const box::TrackRunBox& trun) {
+  uint32_t flags = box::sample_flags::kDelta;  // camrec's trex default for video
+  if (trun.flags & box::TrackRunBox::kFirstSampleFlagsPresent) flags = trun.first_sample_flags;
+  else if ((trun.flags & box::TrackRunBox::kSampleFlagsPresent) && !trun.entries.empty())
+    flags = trun.entries.front().sample_flags;
+  return (flags & box::sample_flags::kNonSync) == 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LiveFeed>> LiveFeed::create(LiveSink& sink, LiveFeedOptions options) {
+  if (options.part_duration_us <= 0)
+    return make_error(Errc::invalid_argument, "live part duration must be positive");
+  std::unique_ptr<LiveFeed> feed(new LiveFeed());
+  feed->sink_ = &sink;
+  auto capture = std::make_unique<FragmentCapture>();
+  feed->capture_ = capture.get();
+  MuxerOptions mux;
+  mux.layout = Layout::fragmented;
+  mux.cmaf = true;
+  mux.write_mfra = false;
+  mux.fragment_duration_us = 0;  // every key frame starts a part, so a viewer can join there
+  mux.max_fragment_duration_us = options.part_duration_us;
+  mux.on_step = [raw = feed.get()](const char* step) {
+    if (std::strcmp(step, "fragment-written") == 0) raw->on_fragment_written();
+  };
+  CAMREC_ASSIGN_OR_RETURN(feed->muxer_, Muxer::create(std::move(capture), mux));
+  return feed;
+}
+
+LiveFeed::~LiveFeed() { (void)close(); }
+
+Result<uint32_t> LiveFeed::add_video_track(const VideoTrackConfig& config) {
+  VideoTrackConfig c = config;
+  if (c.timescale == 0) c.timescale = 90'000;
+  timescale_ = c.timescale;
+  auto index = muxer_->add_video_track(c);
+  if (index && *index != 0) return make_error(Errc::unsupported, "the live view carries one video track");
+  return index;
+}
+
+Result<uint32_t> LiveFeed::add_audio_track(const AudioTrackConfig&) {
+  return make_error(Errc::unsupported, "the live view carries video only");
+}
+
+Status LiveFeed::write(uint32_t track, const Packet& packet) {
+  if (closed_) return make_error(Errc::wrong_state, "live feed: write after close");
+  if (origin_us_ < 0) origin_us_ = rescale(packet.pts, packet.timescale, kMicroseconds);
+  return muxer_->write(track, packet);
+}
+
+Status LiveFeed::close() {
+  if (closed_ || !muxer_) return Status::ok();
+  closed_ = true;
+  Status s = muxer_->close();
+  sink_->publish_end();
+  return s;
+}
+
+MuxerStats LiveFeed::stats() const { return muxer_->stats(); }
+
+void LiveFeed::on_fragment_written() {
+  if (!init_sent_) {
+    std::vector<uint8_t> init = capture_->take_init();
+    std::string codec = init_codec_string(init);
+    sink_->publish_init(std::move(init), std::move(codec));
+    init_sent_ = true;
+  }
+  auto fragment = std::make_shared<LiveFragment>();
+  fragment->bytes = capture_->take_fragment();
+  fragment->sequence = next_sequence_++;
+  // The muxer just wrote this moof; reading it back gives the times and the key flag.
+  auto moof = box::parse_box<box::MovieFragmentBox>(fragment->bytes);
+  if (moof && !moof->trafs.empty()) {
+    const box::TrackFragmentBox& traf = moof->trafs.front();
+    int64_t start = traf.tfdt ? static_cast<int64_t>(traf.tfdt->base_media_decode_time) : 0;
+    int64_t duration = 0;
+    bool key = false;
+    for (size_t i = 0; i < traf.truns.size(); ++i) {
+      if (i == 0) key = run_starts_with_key(traf.truns[i]);
+      for (const auto& e : traf.truns[i].entries) duration += e.sample_duration;
+    }
+    fragment->key = key;
+    fragment->media_start_us = rescale(start, timescale_, kMicroseconds);
+    fragment->duration_us = rescale(duration, timescale_, kMicroseconds);
+    fragment->capture_start_us = origin_us_ + fragment->media_start_us;
+  }
+  sink_->publish_fragment(std::move(fragment));
+}
+
+}  // namespace camrec::server
