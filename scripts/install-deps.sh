@@ -19,6 +19,7 @@ packages=(
   chromium
   python3-pytest
   dpkg-dev file lintian
+  libboost-dev libssl-dev nlohmann-json3-dev curl openssl iproute2
 )
 
 missing=()

@@ -33,6 +33,8 @@ class Waker {
  public:
   virtual ~Waker() = default;
   virtual void wake() = 0;
+  /// The connection is closed: the server lets go of it.
+  virtual bool done() const = 0;
 };
 
 /// What the hub's change callback reaches: the server while it runs, nothing after stop().
@@ -52,7 +54,9 @@ struct Server::Impl {
   Counters counters;
   std::unique_ptr<Router> router;
   std::optional<ssl::context> tls;
-  std::vector<std::weak_ptr<Waker>> wakers;  ///< Server thread only.
+  /// Connections waiting for the live window (server thread only). Held here because
+  /// between two fragments nothing else keeps a live viewer alive.
+  std::vector<std::shared_ptr<Waker>> wakers;
   std::shared_ptr<WakeTarget> wake_target = std::make_shared<WakeTarget>();
   uint16_t port = 0;
   bool stopped = false;
@@ -61,10 +65,12 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   std::thread thread;
 
+  // The held connections go before the io_context their sockets belong to.
+  ~Impl() { wakers.clear(); }
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void wake_all();
-  void add_waker(std::weak_ptr<Waker> waker) { wakers.push_back(std::move(waker)); }
+  void add_waker(std::shared_ptr<Waker> waker) { wakers.push_back(std::move(waker)); }
 };
 
 namespace {
@@ -96,7 +102,10 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     }
   }
 
+  bool done() const override { return closed_ || (!live_ && !hls_waiting_); }
+
   void wake() override {
+    if (closed_) return;
     if (live_ && !live_header_sent_) start_live();
     else if (live_) pump();
     else if (hls_waiting_ && timer_) timer_->cancel();
@@ -145,6 +154,11 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     keep_alive_ = req.keep_alive();
     Reply reply = server_.router->handle(request);
     if (reply.status == 400) ++server_.counters.bad_requests;
+    if (head_ && (reply.kind == Reply::Kind::live_stream || reply.kind == Reply::Kind::hls_wait)) {
+      // HEAD of a response that never ends (or not yet): its headers only.
+      if (reply.kind == Reply::Kind::hls_wait) reply.content_type = "application/vnd.apple.mpegurl";
+      reply.kind = Reply::Kind::simple;
+    }
     switch (reply.kind) {
       case Reply::Kind::simple: return send(std::move(reply));
       case Reply::Kind::file: return send_file(std::move(reply));
@@ -152,7 +166,7 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
         live_ = true;
         ++server_.counters.viewers;
         live_deadline_ = std::chrono::steady_clock::now() + milliseconds(server_.options.idle_timeout_ms);
-        server_.add_waker(this->weak_from_this());
+        server_.add_waker(this->shared_from_this());
         return start_live();
       case Reply::Kind::hls_wait: return wait_for_playlist(std::move(reply));
     }
@@ -234,6 +248,9 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     live_header_sent_ = true;
     keep_alive_ = false;
     init_ = snap.init;
+    beast::error_code ignored;
+    lowest(stream_).socket().set_option(
+        net::socket_base::send_buffer_size(static_cast<int>(server_.options.viewer_send_buffer_bytes)), ignored);
     auto key = hub->newest_key();
     next_sequence_ = key ? *key : 0;
     auto header = std::make_shared<HeaderOnly>();
@@ -246,36 +263,45 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     lowest(stream_).expires_after(milliseconds(server_.options.stall_timeout_ms));
     http::async_write_header(stream_, header->sr, [self = this->shared_from_this(), header](beast::error_code ec, size_t) {
       if (ec) return self->close();
-      self->write_chunk(self->init_, 0);
+      self->send_bytes(self->init_, std::nullopt);
     });
   }
 
-  /// Writes `bytes` as one chunk; `sequence` is the fragment's (0 for the init segment,
-  /// which is written before any fragment).
-  template <class Bytes>
-  void write_chunk(std::shared_ptr<Bytes> owner, uint64_t next) {
+  /// Sends `bytes` (the init segment, or a fragment's bytes) as HTTP chunks of at most 32 KiB,
+  /// each with its own deadline: the stall timeout means "no progress", not "a whole
+  /// fragment in time", so a slow but moving viewer is skipped forward rather than dropped.
+  /// `next` is the fragment sequence to continue from once all is written.
+  void send_bytes(std::shared_ptr<const std::vector<uint8_t>> bytes, std::optional<uint64_t> next) {
+    out_ = std::move(bytes);
+    out_offset_ = 0;
+    out_next_ = next;
     writing_ = true;
+    write_slice();
+  }
+
+  void write_slice() {
+    constexpr size_t kSlice = 32 * 1024;
+    const size_t n = std::min(kSlice, out_->size() - out_offset_);
     lowest(stream_).expires_after(milliseconds(server_.options.stall_timeout_ms));
-    const auto& bytes = bytes_of(*owner);
-    net::async_write(stream_, http::make_chunk(net::buffer(bytes.data(), bytes.size())),
-                     [self = this->shared_from_this(), owner, next, init = std::is_same_v<Bytes, const std::vector<uint8_t>>](
-                         beast::error_code ec, size_t written) {
-                       self->writing_ = false;
+    net::async_write(stream_, http::make_chunk(net::buffer(out_->data() + out_offset_, n)),
+                     [self = this->shared_from_this(), n](beast::error_code ec, size_t written) {
                        if (ec) {
+                         self->writing_ = false;
                          if (ec == beast::error::timeout) ++self->server_.counters.viewer_timeouts;
                          return self->close();
                        }
                        self->server_.counters.live_bytes_sent += written;
-                       if (!init) self->next_sequence_ = next;
+                       self->out_offset_ += n;
+                       if (self->out_offset_ < self->out_->size()) return self->write_slice();
+                       if (self->out_next_) self->next_sequence_ = *self->out_next_;
+                       self->out_.reset();
+                       self->writing_ = false;
                        self->pump();
                      });
   }
 
-  static const std::vector<uint8_t>& bytes_of(const std::vector<uint8_t>& v) { return v; }
-  static const std::vector<uint8_t>& bytes_of(const LiveFragment& f) { return f.bytes; }
-
   /// Sends the next fragment, after applying the slow-viewer policy: a viewer more than
-  /// max_viewer_backlog_bytes behind the edge (or behind the window) jumps to the newest key
+  /// max_viewer_lag_us or max_viewer_backlog_bytes behind the edge (or behind the window) jumps to the newest key
   /// fragment; a viewer whose socket takes nothing for stall_timeout_ms is disconnected by
   /// the write deadline. The recording side never waits: it only appends to the hub.
   void pump() {
@@ -285,7 +311,10 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     auto parts = hub->parts_since(next_sequence_, lost);
     uint64_t backlog = 0;
     for (const auto& p : parts) backlog += p.fragment->bytes.size();
-    if (lost || backlog > server_.options.max_viewer_backlog_bytes) {
+    const int64_t lag_us = parts.empty() ? 0
+                                         : parts.back().fragment->media_start_us + parts.back().fragment->duration_us -
+                                               parts.front().fragment->media_start_us;
+    if (lost || backlog > server_.options.max_viewer_backlog_bytes || lag_us > server_.options.max_viewer_lag_us) {
       ++server_.counters.viewer_skips;
       auto key = hub->newest_key();
       if (key && *key > next_sequence_) next_sequence_ = *key;
@@ -303,7 +332,7 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
       return;
     }
     auto fragment = parts.front().fragment;
-    write_chunk(fragment, fragment->sequence + 1);
+    send_bytes(std::shared_ptr<const std::vector<uint8_t>>(fragment, &fragment->bytes), fragment->sequence + 1);
   }
 
   void finish_live() {
@@ -320,7 +349,7 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     hls_suffix_ = reply.uri_suffix;
     hls_deadline_ = std::chrono::steady_clock::now() + milliseconds(server_.router->hls_wait_limit_ms());
     timer_.emplace(server_.ioc);
-    server_.add_waker(this->weak_from_this());
+    server_.add_waker(this->shared_from_this());
     arm_playlist_timer();
   }
 
@@ -383,6 +412,9 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
   bool skip_to_key_ = false;
   uint64_t next_sequence_ = 0;
   std::shared_ptr<const std::vector<uint8_t>> init_;
+  std::shared_ptr<const std::vector<uint8_t>> out_;  ///< Being written.
+  size_t out_offset_ = 0;
+  std::optional<uint64_t> out_next_;
   std::chrono::steady_clock::time_point live_deadline_;
   // A blocking playlist request.
   bool hls_waiting_ = false;
@@ -417,18 +449,10 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 }
 
 void Server::Impl::wake_all() {
-  std::vector<std::weak_ptr<Waker>> alive;
-  // wake() may register new wakers (none today); iterate over a copy.
-  auto current = std::move(wakers);
-  wakers.clear();
-  for (auto& w : current) {
-    if (auto s = w.lock()) {
-      alive.push_back(w);
-      s->wake();
-    }
-  }
-  alive.insert(alive.end(), wakers.begin(), wakers.end());
-  wakers = std::move(alive);
+  std::erase_if(wakers, [](const auto& w) { return w->done(); });
+  // wake() may end a connection but never adds one; iterate over a copy all the same.
+  auto current = wakers;
+  for (auto& w : current) w->wake();
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

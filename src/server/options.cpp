@@ -10,7 +10,7 @@ Status parse_listen(const std::string& text, std::string& address, uint16_t& por
   std::string port_text = text;
   if (!text.empty() && text[0] == '[') {  // [IPv6]:PORT
     size_t close = text.find("]:");
-    if (close == std::string::npos) return make_error(Errc::invalid_argument, "'" + text + "': write an IPv6 address as [::1]:8080");
+    if (close == std::string::npos) return make_error(Errc::invalid_argument, "'" + text + "' is not [ADDRESS:]PORT: write an IPv6 address as [::1]:8080");
     host = text.substr(1, close - 1);
     port_text = text.substr(close + 2);
   } else if (size_t colon = text.rfind(':'); colon != std::string::npos) {

@@ -173,6 +173,8 @@ Reply Router::status_json() const {
     live["mime"] = snap.codec.empty() ? "" : "video/mp4; codecs=\"" + snap.codec + "\"";
     live["ended"] = snap.ended;
     live["viewers"] = counters_.viewers.load();
+    live["viewer_skips"] = counters_.viewer_skips.load();
+    live["viewer_timeouts"] = counters_.viewer_timeouts.load();
     live["part_target_us"] = options_.part_target_us;
     if (!snap.parts.empty()) {
       const LiveFragment& edge = *snap.parts.back().fragment;

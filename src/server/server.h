@@ -31,8 +31,14 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 30'000;   ///< For a request to arrive (and a TLS handshake).
   /// A live viewer whose socket takes no byte for this long is disconnected.
   int64_t stall_timeout_ms = 10'000;
-  /// A live viewer more than this many bytes behind the live edge skips to the newest key frame.
+  /// A live viewer more than this far (media time) or this many bytes behind the live edge
+  /// skips to the newest key frame.
+  int64_t max_viewer_lag_us = 3'000'000;
   uint64_t max_viewer_backlog_bytes = 4u << 20;
+  /// Kernel send buffer of a live viewer's socket: with the backlog bound, what a viewer can
+  /// hold of the server's memory (a fixed size also turns off the kernel's autotuning, which
+  /// would let one stalled viewer pin megabytes).
+  uint32_t viewer_send_buffer_bytes = 64u << 10;
   int64_t part_target_us = 200'000;   ///< LL-HLS PART-TARGET; the live feed's part duration.
 };
 

@@ -27,6 +27,11 @@ Result<server::ServerOptions> server_options(const ServeCliOptions& o, const std
   s.tls_cert = o.tls_cert;
   s.tls_key = o.tls_key;
   s.recordings_dir = dir;
+  s.max_connections = o.max_connections;
+  if (!(o.idle_timeout > 0 && o.idle_timeout <= 3600) || !(o.stall_timeout > 0 && o.stall_timeout <= 3600))
+    return make_error(Errc::invalid_argument, "--idle-timeout and --stall-timeout must be 0..3600 seconds (not 0)");
+  s.idle_timeout_ms = static_cast<int64_t>(o.idle_timeout * 1000);
+  s.stall_timeout_ms = static_cast<int64_t>(o.stall_timeout * 1000);
   return s;
 }
 
@@ -73,6 +78,9 @@ void add_server_options(CLI::App& cmd, ServeCliOptions& o, bool for_record) {
   cmd.add_option("--token", o.token, "Require this token (Authorization: Bearer TOKEN, or ?token=TOKEN)");
   cmd.add_option("--tls-cert", o.tls_cert, "Serve HTTPS with this PEM certificate chain (with --tls-key)");
   cmd.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert");
+  cmd.add_option("--max-connections", o.max_connections, "Connections served at once; more get 503 (default 64)");
+  cmd.add_option("--idle-timeout", o.idle_timeout, "Seconds a connection may wait for a request (default 30)");
+  cmd.add_option("--stall-timeout", o.stall_timeout, "Seconds a live viewer may stall before it is dropped (default 10)");
 }
 
 void add_serve_command(CLI::App& app, Runner& run) {

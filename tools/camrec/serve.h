@@ -25,6 +25,9 @@ struct ServeCliOptions {
   std::string tls_cert;
   std::string tls_key;
   double linger = 2;     ///< `record`: seconds the server stays up after the file is closed.
+  uint32_t max_connections = 64;
+  double idle_timeout = 30;   ///< Seconds a connection may wait for its next request.
+  double stall_timeout = 10;  ///< Seconds a live viewer may take no byte before it is dropped.
 };
 
 /// Registers `camrec serve`.

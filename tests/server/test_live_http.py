@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A recording served live: status, page, the continuous fragmented MP4, LL-HLS (blocking
+# reload, parts, segments), the recordings list and Range downloads, ffmpeg as a client.
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import Camrec, record_args
+
+
+@pytest.fixture(scope="module")
+def live(workdir):
+    d = os.path.join(workdir, "live")
+    os.mkdir(d)
+    c = Camrec(record_args(60), d)
+    c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 12)
+    yield c
+    c.stop()
+
+
+def ffmpeg_frames(url, seconds, extra=()):
+    """Decodes `seconds` of `url` with ffmpeg -xerror; returns (exit code, frames, stderr)."""
+    r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-xerror"] + list(extra) +
+                       ["-i", url, "-t", str(seconds), "-f", "framemd5", "-"],
+                       capture_output=True, text=True, timeout=90)
+    frames = [l for l in r.stdout.splitlines() if l and not l.startswith("#")]
+    return r.returncode, len(frames), r.stderr
+
+
+def test_status_reports_the_recording_and_the_live_edge(live):
+    a = live.json("/status")
+    assert a["recording"] is True
+    assert a["file"] == "cam.mp4"
+    assert a["video_codec"] == "h264"
+    assert a["dropped"] == 0
+    assert a["live"]["codec"].startswith("avc1.")
+    assert a["live"]["mime"] == 'video/mp4; codecs="%s"' % a["live"]["codec"]
+    time.sleep(0.5)
+    b = live.json("/status")
+    assert b["frames"] > a["frames"] and b["size"] > 0 and b["duration_us"] > a["duration_us"]
+    assert b["live"]["edge_media_us"] > a["live"]["edge_media_us"]
+    # The live edge is at most a part (200 ms) and two frames behind the capture clock.
+    lag_us = b["now_unix_us"] - b["live"]["edge_capture_unix_us"]
+    assert 0 <= lag_us < 2_000_000, lag_us
+
+
+def test_page_is_self_contained(live):
+    status, headers, body = live.get("/")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    page = body.decode()
+    assert "<video" in page and "/live/stream.mp4" in page and "MediaSource" in page
+    assert "http://" not in page and "https://" not in page, "no CDN or other origin"
+
+
+def test_live_stream_is_chunked_init_then_key_fragment(live):
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+    conn.request("GET", "/live/stream.mp4")
+    r = conn.getresponse()
+    assert r.status == 200
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Type") == "video/mp4"
+    data = b""
+    while len(data) < 4096:
+        data += r.read1(65536)
+    conn.close()
+    boxes = []
+    at = 0
+    while at + 8 <= len(data) and len(boxes) < 4:
+        size = int.from_bytes(data[at:at + 4], "big")
+        boxes.append(data[at + 4:at + 8].decode())
+        at += size
+    assert boxes[:4] == ["ftyp", "moov", "moof", "mdat"], boxes
+
+
+def test_ffmpeg_decodes_the_live_stream(live):
+    code, frames, err = ffmpeg_frames(live.url("/live/stream.mp4"), 3)
+    assert code == 0, err
+    assert frames >= 85, (frames, err)  # 3 s at 30 fps, from the newest key frame on
+
+
+def test_ffmpeg_decodes_the_hls_playlist(live):
+    code, frames, err = ffmpeg_frames(live.url("/live/index.m3u8"), 3)
+    assert code == 0, err
+    assert frames >= 85, (frames, err)
+
+
+def playlist(live, query=""):
+    status, headers, body = live.get("/live/index.m3u8" + query, timeout=30)
+    return status, headers, body.decode()
+
+
+def test_hls_playlist_parts_segments_and_blocking_reload(live):
+    status, headers, m = playlist(live)
+    assert status == 200 and headers["content-type"] == "application/vnd.apple.mpegurl"
+    assert "#EXT-X-PART-INF:PART-TARGET=0.200" in m
+    durations = [float(x) for x in re.findall(r"#EXT-X-PART:DURATION=([0-9.]+)", m)]
+    assert durations and max(durations) <= 0.2
+    segments = [int(x) for x in re.findall(r"^seg/(\d+)\.m4s$", m, re.M)]
+    parts = re.findall(r'URI="part/(\d+)\.(\d+)\.m4s"', m)
+    assert len(segments) >= 2
+    # Every listed segment and part is there, and starts with a moof.
+    for uri in ["/live/seg/%d.m4s" % segments[-1], "/live/part/%s.%s.m4s" % parts[-1], "/live/init.mp4"]:
+        s, _, body = live.get(uri)
+        assert s == 200, uri
+        assert body[4:8] in (b"moof", b"ftyp"), uri
+    # Blocking reload: the next part after the newest one arrives within a few part times.
+    msn, part = int(parts[-1][0]), int(parts[-1][1])
+    t0 = time.monotonic()
+    status, _, m2 = playlist(live, "?_HLS_msn=%d&_HLS_part=%d" % (msn, part + 1))
+    waited = time.monotonic() - t0
+    assert status == 200
+    assert ('part/%d.%d.m4s' % (msn, part + 1) in m2) or ('part/%d.0.m4s' % (msn + 1) in m2), m2
+    assert waited < 5
+    # Too far ahead: 400 at once (RFC 8216bis 6.2.5.2).
+    status, _, _ = playlist(live, "?_HLS_msn=%d" % (msn + 10))
+    assert status == 400
+    for bad in ["?_HLS_msn=x", "?_HLS_part=1", "?_HLS_msn=-1", "?_HLS_msn=1&_HLS_part=z"]:
+        assert playlist(live, bad)[0] == 400, bad
+    assert live.get("/live/seg/999999.m4s")[0] == 404
+    assert live.get("/live/part/1.x.m4s")[0] == 404
+
+
+def test_recordings_list_shows_the_file_in_progress(live):
+    listing = live.json("/recordings/")
+    names = {e["name"]: e for e in listing}
+    assert "cam.mp4" in names
+    e = names["cam.mp4"]
+    assert e["state"] == "recording" and e["complete"] is False
+    assert e["size"] > 0
+    # A Range on the growing file returns exactly the bytes on disk (its header is stable).
+    status, headers, body = live.get("/recordings/cam.mp4", {"Range": "bytes=0-99"})
+    assert status == 206
+    assert headers["content-range"].startswith("bytes 0-99/")
+    with open(os.path.join(live.cwd, "cam.mp4"), "rb") as f:
+        assert body == f.read(100)
