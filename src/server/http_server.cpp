@@ -149,7 +149,8 @@ class Session : public Waker, public std::enable_shared_from_this<Session<Stream
     ++server_.counters.requests;
     const auto& req = parser_->get();
     Request request{std::string(req.method_string()), std::string(req.target()),
-                    std::string(req[http::field::authorization]), std::string(req[http::field::range])};
+                    std::string(req[http::field::authorization]), std::string(req[http::field::range]),
+                    std::string(req[http::field::host]), req.count(http::field::host)};
     head_ = req.method() == http::verb::head;
     keep_alive_ = req.keep_alive();
     Reply reply = server_.router->handle(request);

@@ -80,6 +80,36 @@ int64_t clock_us(clockid_t id) {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
+/// An address only this machine can reach: 127.0.0.0/8 or ::1.
+bool is_loopback(const std::string& address) { return address.compare(0, 4, "127.") == 0 || address == "::1"; }
+
+bool same_name(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+/// A Host header ("NAME" or "NAME:PORT") that names this machine by its loopback names
+/// (127.0.0.1, localhost, [::1]) or by the address the server listens on. Any port: a
+/// forwarded port (ssh -L) arrives with the client's port number.
+bool loopback_host(const std::string& host, const std::string& listen_address) {
+  std::string name = host;
+  std::string port;
+  const size_t colon = host.rfind(':');
+  const size_t bracket = host.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+    const bool digits = std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (port.empty() || port.size() > 5 || !digits) return false;
+  }
+  const bool ipv6 = listen_address.find(':') != std::string::npos;
+  const std::string listen = ipv6 ? "[" + listen_address + "]" : listen_address;
+  for (const char* allowed : {"127.0.0.1", "localhost", "[::1]"})
+    if (same_name(name, allowed)) return true;
+  return same_name(name, listen);
+}
+
 Reply simple(unsigned status, std::string content_type, std::string body) {
   Reply r;
   r.status = status;
@@ -115,6 +145,15 @@ Reply Router::handle(const Request& request) const {
   auto query = parse_query(raw_query);
   if (!path || !query || path->empty() || (*path)[0] != '/')
     return error(400, "malformed request target: use a path like /status");
+
+  // DNS rebinding: a web page on another site can point its own host name at 127.0.0.1 and
+  // read a loopback server as if it were same-origin; its requests still carry that name in
+  // Host. A server that only this machine can reach answers its own names only. A request
+  // without Host (HTTP/1.0) passes: browsers always send one.
+  if (request.host_fields > 1) return error(400, "more than one Host header");
+  if (is_loopback(options_.address) && request.host_fields == 1 && !loopback_host(request.host, options_.address))
+    return error(421, "this server listens on loopback and answers only Host 127.0.0.1, localhost or [::1] "
+                      "(to serve other names, listen on another address with --serve ADDR:PORT)");
 
   // Every endpoint needs the token when one is set: as "Authorization: Bearer TOKEN", or as
   // ?token=TOKEN for players that cannot set headers (the playlist passes it on).

@@ -21,6 +21,8 @@ struct Request {
   std::string target;         ///< As received: path and query, still %-encoded.
   std::string authorization;  ///< Authorization header, if any.
   std::string range;          ///< Range header, if any.
+  std::string host;           ///< Host header, if any.
+  size_t host_fields = 0;     ///< How many Host headers came (more than one is malformed).
 };
 
 struct Reply {
@@ -53,7 +55,7 @@ class Router {
   Router(const ServerOptions& options, LiveHub* hub, const RecordingsDir& recordings,
          const Server::StatusProvider& status, const Counters& counters);
 
-  /// Answers `request`. Never fails: errors are replies (400, 401, 404, 405, 416, 503).
+  /// Answers `request`. Never fails: errors are replies (400, 401, 404, 405, 416, 421, 503).
   Reply handle(const Request& request) const;
   /// The playlist for a blocking request once ready (or once its wait ran out).
   Reply playlist(const HlsBlockingRequest& request, const std::string& uri_suffix) const;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The server's input checks, one by one: listen addresses, Range headers, %-escapes, and
-// which names of the recordings directory may be opened.
+// The server's input checks, one by one: listen addresses, Range headers, %-escapes, which
+// names of the recordings directory may be opened, and the Host names a loopback server answers.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "server/recordings.h"
+#include "server/routes.h"
 #include "server/server.h"
 #include "testing/test_util.h"
 
@@ -88,6 +89,46 @@ TEST(RecordingsDir, OpensOnlyRegularFilesInside) {
   auto missing = RecordingsDir::open(dir.file("nope"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), Errc::not_found);
+}
+
+/// The status a Router listening on `address` gives a GET /status with these Host headers.
+unsigned host_status(const std::string& address, std::vector<std::string> hosts) {
+  camrec::testing::TempDir dir;
+  auto rec = RecordingsDir::open(dir.path().string());
+  EXPECT_TRUE(rec);
+  ServerOptions options;
+  options.address = address;
+  Server::StatusProvider status;
+  Counters counters;
+  Router router(options, nullptr, **rec, status, counters);
+  Request request{"GET", "/status", "", "", hosts.empty() ? "" : hosts.front(), hosts.size()};
+  return router.handle(request).status;
+}
+
+TEST(HostCheck, LoopbackServerAnswersOnlyItsOwnNames) {
+  for (const char* good : {"127.0.0.1", "127.0.0.1:8080", "localhost", "localhost:1", "LocalHost:8080", "[::1]",
+                           "[::1]:8080"})
+    EXPECT_EQ(host_status("127.0.0.1", {good}), 200u) << good;
+  // DNS rebinding: the attacker's own name, resolved to 127.0.0.1, arrives in Host.
+  for (const char* bad : {"evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example",
+                          "127.0.0.2", "[::2]:8080", "::1", "localhost:", "localhost:8o80", "localhost:123456",
+                          "localhost:8080:1", "", "127.0.0.1@evil.example", "[::1]evil"})
+    EXPECT_EQ(host_status("127.0.0.1", {bad}), 421u) << bad;
+  EXPECT_EQ(host_status("127.0.0.1", {"127.0.0.1", "evil.example"}), 400u) << "two Host headers";
+  EXPECT_EQ(host_status("127.0.0.1", {}), 200u) << "HTTP/1.0 without Host";
+  // Another loopback address answers its own name too; ::1 in brackets.
+  EXPECT_EQ(host_status("127.0.0.2", {"127.0.0.2:80"}), 200u);
+  EXPECT_EQ(host_status("127.0.0.2", {"evil.example"}), 421u);
+  EXPECT_EQ(host_status("::1", {"[::1]:80"}), 200u);
+  EXPECT_EQ(host_status("::1", {"evil.example"}), 421u);
+}
+
+TEST(HostCheck, ServerOnOtherAddressesAnswersAnyName) {
+  // Listening beyond loopback is the user's choice to be reached by other names (a LAN
+  // address, a DNS name); the token is the protection there.
+  EXPECT_EQ(host_status("0.0.0.0", {"camera.lan:8080"}), 200u);
+  EXPECT_EQ(host_status("192.0.2.7", {"evil.example"}), 200u);
+  EXPECT_EQ(host_status("::", {"camera.lan"}), 200u);
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ def record(workdir, name, source, viewers, slow_viewer=False, stalled_viewer=Fal
         stalled = socket.socket()
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled.connect(("127.0.0.1", c.port))
-        stalled.sendall(b"GET /live/stream.mp4 HTTP/1.1\r\nHost: x\r\n\r\n")  # and never reads
+        stalled.sendall(b"GET /live/stream.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # and never reads
     for i in range(viewers):
         t = threading.Thread(target=viewer, args=(i,))
         t.start()

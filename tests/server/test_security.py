@@ -83,7 +83,7 @@ def test_recordings_list_is_json_with_states(served):
     "/recordings/link.mp4", "/recordings/.", "/recordings/rec/done.mp4", "/recordings/done.mp4%00.txt",
     "/recordings/%00", "/../../etc/passwd"])
 def test_only_files_inside_the_directory(served, target):
-    resp = raw_request(served.port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    resp = raw_request(served.port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert status_line(resp) in (400, 404), (target, resp[:200])
     assert b"secret" not in resp and b"root:" not in resp
 
@@ -91,18 +91,37 @@ def test_only_files_inside_the_directory(served, target):
 @pytest.mark.parametrize("request_bytes,expected", [
     (b"HELLO\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-    (b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
-    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
+    (b"GET /\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n", 400),
+    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 431),
     (b"GET / HTTP/1.1\r\n" + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 413),
-    (b"GET /status?token=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-    (b"POST /status HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", 413),
+    (b"GET /status?token=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"POST /status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", 405),
 ])
 def test_malformed_requests_get_an_error_and_the_server_keeps_serving(served, request_bytes, expected):
     resp = raw_request(served.port, request_bytes)
     assert status_line(resp) == expected, resp[:300]
     assert served.get("/recordings/")[0] == 200
+
+
+@pytest.mark.parametrize("host,expected", [
+    (b"evil.example", 421), (b"evil.example:%d", 421), (b"127.0.0.1.evil.example:%d", 421),
+    (b"127.0.0.1:%d", 200), (b"localhost:%d", 200), (b"[::1]:%d", 200), (b"localhost", 200)])
+def test_dns_rebinding_other_host_names_are_refused(served, host, expected):
+    # A page of another site whose name was rebound to 127.0.0.1 sends its own name as Host.
+    if b"%d" in host:
+        host = host % served.port
+    resp = raw_request(served.port, b"GET /recordings/ HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+    assert status_line(resp) == expected, (host, resp[:300])
+    if expected != 200:
+        assert b"done.mp4" not in resp
+    # The same through curl, as a browser would send it (the name resolved to this machine).
+    if host.startswith(b"evil.example"):
+        r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--resolve",
+                            "evil.example:%d:127.0.0.1" % served.port, "http://evil.example:%d/status" % served.port],
+                           capture_output=True, text=True, timeout=20)
+        assert r.stdout == "421", r
 
 
 def test_connection_count_is_bounded(served):
@@ -112,7 +131,7 @@ def test_connection_count_is_bounded(served):
             s = socket.create_connection(("127.0.0.1", served.port), timeout=5)
             held.append(s)
         time.sleep(0.3)
-        resp = raw_request(served.port, b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n")
+        resp = raw_request(served.port, b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert status_line(resp) == 503, resp[:200]
         assert b"too many connections" in resp
     finally:
@@ -179,7 +198,7 @@ def test_token_and_tls(recordings, tls_files, workdir):
                             c.url("/recordings/")], capture_output=True, text=True, timeout=20)
         assert json.loads(r.stdout)[0]["name"] == "done.mp4"
         # Plain HTTP on the HTTPS port gets nothing, and the server keeps serving.
-        raw_request(c.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+        raw_request(c.port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=5)
         assert get("/status?token=s3cr3t")[0] == 200
     finally:
         c.stop()
