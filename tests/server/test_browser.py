@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Headless Chromium watching a recording: the live page `GET /` plays for 10 s with the
+# glass-to-glass latency measured frame by frame, and hls.js (npm, loaded into the test page
+# only) plays /live/index.m3u8.
+import os
+import statistics
+import time
+
+import pytest
+
+from chromium import Chromium, ChromiumError
+from conftest import Camrec, record_args
+
+SOURCE_DIR = os.environ.get("CAMREC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Every presented frame: its time on the stream's timeline and when it was shown (Unix ms),
+# from requestVideoFrameCallback, which reports the frame the compositor actually presents.
+WATCH_FRAMES = """(() => {
+  const v = document.querySelector('video');
+  window.camrecFrames = [];
+  const onFrame = (now, m) => {
+    camrecFrames.push([m.mediaTime, performance.timeOrigin + m.expectedDisplayTime]);
+    if (camrecFrames.length > 3000) camrecFrames.shift();
+    v.requestVideoFrameCallback(onFrame);
+  };
+  v.requestVideoFrameCallback(onFrame);
+  return true;
+})()"""
+
+PLAYBACK = """(() => {
+  const v = document.querySelector('video');
+  const q = v.getVideoPlaybackQuality();
+  return {t: v.currentTime, decoded: q.totalVideoFrames, dropped: q.droppedVideoFrames, paused: v.paused,
+          width: v.videoWidth, height: v.videoHeight, audioBytes: v.webkitAudioDecodedByteCount || 0,
+          error: v.error ? v.error.code : 0, frames: camrecFrames.splice(0), now: Date.now(),
+          message: (document.getElementById('message') || {}).textContent || '',
+          hlsError: window.camrecHlsError || ''};
+})()"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with Chromium() as c:
+        yield c
+
+
+def wait_for_playback(browser, seconds):
+    """Polls until the video plays (currentTime > 0.2 s); returns the playback state."""
+    deadline = time.monotonic() + seconds
+    state = None
+    while time.monotonic() < deadline:
+        state = browser.evaluate(PLAYBACK)
+        if state["error"] or state["hlsError"]:
+            break
+        if state["t"] > 0.2 and state["decoded"] > 0:
+            return state
+        time.sleep(0.25)
+    raise AssertionError("the video did not start: %s\nconsole: %s" % (state, browser.console[-20:]))
+
+
+def watch(browser, seconds):
+    """Samples the playback every 0.5 s for `seconds`; returns (first, last, presented frames)."""
+    first = browser.evaluate(PLAYBACK)
+    frames = []
+    end = time.monotonic() + seconds
+    last = first
+    while time.monotonic() < end:
+        time.sleep(0.5)
+        last = browser.evaluate(PLAYBACK)
+        assert not last["error"] and not last["hlsError"], (last, browser.console[-20:])
+        frames += last["frames"]
+    return first, last, frames
+
+
+def test_live_page_plays_within_a_second_of_capture(workdir, chromium):
+    d = os.path.join(workdir, "page")
+    os.mkdir(d)
+    c = Camrec(record_args(40), d)
+    try:
+        c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 1)
+        chromium.navigate(c.url("/"))
+        chromium.evaluate(WATCH_FRAMES)
+        wait_for_playback(chromium, 15)
+        before = c.json("/status")
+        first, last, frames = watch(chromium, 10)
+        after = c.json("/status")
+    finally:
+        c.stop()
+    # The stream's timeline is the capture clock shifted: capture = origin + media time. The
+    # server states the live edge on both; the two snapshots must agree on the origin.
+    origins = [s["live"]["edge_capture_unix_us"] - s["live"]["edge_media_us"] for s in (before, after)]
+    assert abs(origins[0] - origins[1]) < 20_000, origins
+    origin_ms = origins[1] / 1000
+    # Glass to glass: when each frame was shown minus when it was captured.
+    latencies = sorted(shown - (origin_ms + media * 1000) for media, shown in frames)
+    assert len(frames) >= 200, "presented frames in 10 s at 30 fps: %d" % len(frames)
+    median = statistics.median(latencies)
+    p90 = latencies[int(len(latencies) * 0.9)]
+    print("\nlive page: %d frames presented in 10 s, latency median %.0f ms, p90 %.0f ms, max %.0f ms; "
+          "currentTime %.2f -> %.2f, decoded %d -> %d, dropped %d" %
+          (len(frames), median, p90, latencies[-1], first["t"], last["t"], first["decoded"], last["decoded"],
+           last["dropped"]))
+    assert latencies[0] > 0, "a frame shown before it was captured: the clocks do not match"
+    assert p90 <= 1000, "glass-to-glass latency over 1 s: median %.0f ms, p90 %.0f ms" % (median, p90)
+    assert last["t"] - first["t"] >= 9.0, (first, last)
+    assert last["decoded"] - first["decoded"] >= 240, (first, last)
+    assert (last["width"], last["height"]) == (320, 240)
+    assert after["dropped"] == 0
