@@ -39,10 +39,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# mp4box.js (GPAC's JavaScript MP4 parser), one more independent reader for the tests, at
-# the version the lockfile pins.
+# mp4box.js (GPAC's JavaScript MP4 parser), one more independent reader for the tests, and
+# hls.js, the player the live server's HLS test loads into Chromium, at the versions the
+# lockfile pins.
 node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
-if [ ! -d "$node_dir/node_modules/mp4box" ]; then
+if [ ! -d "$node_dir/node_modules/mp4box" ] || [ ! -d "$node_dir/node_modules/hls.js" ]; then
   echo "Installing the npm test readers (tests/node)"
   npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi

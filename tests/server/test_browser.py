@@ -106,3 +106,53 @@ def test_live_page_plays_within_a_second_of_capture(workdir, chromium):
     assert last["decoded"] - first["decoded"] >= 240, (first, last)
     assert (last["width"], last["height"]) == (320, 240)
     assert after["dropped"] == 0
+
+
+HLS_PLAYER = """(() => {
+  document.body.innerHTML = '<video muted autoplay playsinline></video>';
+  const v = document.querySelector('video');
+  window.camrecHlsError = Hls.isSupported() ? '' : 'hls.js: MSE not supported';
+  window.camrecHlsWarnings = [];
+  const hls = new Hls({lowLatencyMode: true});
+  hls.on(Hls.Events.ERROR, (event, data) => {
+    if (data.fatal) camrecHlsError = data.type + ': ' + data.details;
+    else camrecHlsWarnings.push(data.details);
+  });
+  hls.on(Hls.Events.MANIFEST_PARSED, () => v.play().catch(e => { camrecHlsError = 'play: ' + e.name; }));
+  hls.loadSource('/live/index.m3u8');
+  hls.attachMedia(v);
+  window.camrecHls = hls;
+  return Hls.version;
+})()"""
+
+
+def test_hls_js_plays_the_playlist(workdir, chromium):
+    hls_js = os.path.join(SOURCE_DIR, "tests", "node", "node_modules", "hls.js", "dist", "hls.min.js")
+    assert os.path.exists(hls_js), "npm ci --prefix tests/node (scripts/install-deps.sh) installs hls.js"
+    d = os.path.join(workdir, "hls")
+    os.mkdir(d)
+    c = Camrec(record_args(40), d)
+    try:
+        c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 12)
+        # hls.js is loaded into a page of the server's origin by the test; camrec does not ship it.
+        chromium.navigate(c.url("/status"))
+        with open(hls_js) as f:
+            chromium.evaluate(f.read() + "\n;true")
+        version = chromium.evaluate(HLS_PLAYER)
+        chromium.evaluate(WATCH_FRAMES)
+        wait_for_playback(chromium, 20)
+        first, last, frames = watch(chromium, 10)
+        warnings = chromium.evaluate("camrecHlsWarnings")
+        status = c.json("/status")
+    finally:
+        c.stop()
+    origin_ms = (status["live"]["edge_capture_unix_us"] - status["live"]["edge_media_us"]) / 1000
+    latencies = sorted(shown - (origin_ms + media * 1000) for media, shown in frames)
+    print("\nhls.js %s: %d frames presented in 10 s, latency median %.0f ms; currentTime %.2f -> %.2f, "
+          "decoded %d -> %d; non-fatal errors: %s" %
+          (version, len(frames), statistics.median(latencies) if latencies else -1, first["t"], last["t"],
+           first["decoded"], last["decoded"], warnings))
+    assert not last["hlsError"], last["hlsError"]
+    assert last["t"] - first["t"] >= 9.0, (first, last)
+    assert last["decoded"] - first["decoded"] >= 240, (first, last)
+    assert (last["width"], last["height"]) == (320, 240)
