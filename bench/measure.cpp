@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // bench_measure CMD ARGS...: runs the command and prints one line
 //   wall_s=.. cpu_s=.. max_rss_kb=.. write_bytes=.. read_bytes=.. exit=..
 // write_bytes is what the process handed to write(2)/pwrite(2) (the "wchar" of

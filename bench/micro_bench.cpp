@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Micro-benchmarks of the muxer's hot paths, on a real x264 stream made at start-up.
 #include <benchmark/benchmark.h>
 

@@ -1,69 +1,34 @@
 #!/usr/bin/env bash
-# Remux benchmark: camrec against `ffmpeg -c copy` and the user-space copy floor `dd bs=4M`,
-# on a 10-minute and a 1-hour 720p30 H.264 stream (a 20 s x264 clip concatenated), all in
-# one run so the ratios compare like with like. Then the micro-benchmarks.
-#   bash bench/run.sh [BUILD_DIR]      (BENCH_LONG=0 skips the 1-hour file)
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# `make bench`: every scenario of BENCHMARKS.md, camrec beside its peers and the floor in the
+# same run, printed as the tables there. Inputs are made once and kept in bench/out.
+#   bash bench/run.sh [BUILD_DIR]
+# BENCH_ONLY="remux record day micro" picks scenarios; BENCH_LONG=0 skips the 1-hour remux
+# input; BENCH_ROUNDS (remux, default 5) and BENCH_RECORD_ROUNDS (default 3) set the runs per
+# tool; BENCH_DAY_HOURS (default 24); BENCH_DIR moves the work directory.
 set -euo pipefail
-build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-camrec="$root/$build/camrec"
-measure="$root/$build/bench/bench_measure"
+build=$(cd "$root/${1:-build}" && pwd)
 work=${BENCH_DIR:-$root/bench/out}
 mkdir -p "$work"
+only=${BENCH_ONLY:-remux record day micro}
 
-clip="$work/clip20s.h264"
-if [ ! -s "$clip" ]; then
-  ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -pix_fmt yuv420p \
-    -c:v libx264 -preset veryfast -profile:v main -b:v 4M -maxrate 4M -bufsize 8M -g 30 -bf 0 "$clip"
-fi
-make_long() {  # $1 = copies, $2 = output
-  [ -s "$2" ] && return
-  local tmp="$2.tmp"
-  : >"$tmp"
-  for _ in $(seq "$1"); do cat "$clip" >>"$tmp"; done
-  mv "$tmp" "$2"
-}
-make_long 30 "$work/10min.h264"
-inputs=("$work/10min.h264")
-if [ "${BENCH_LONG:-1}" != 0 ]; then
-  make_long 180 "$work/1h.h264"
-  inputs+=("$work/1h.h264")
-fi
-
-row() {  # name, input size, measure line
-  local name=$1 size=$2 line=$3
-  printf '%-18s %s\n' "$name" "$line"
-}
-
-for input in "${inputs[@]}"; do
-  size=$(stat -c %s "$input")
-  label=$(basename "$input" .h264)
-  echo "== $label: $size bytes"
-  cat "$input" >/dev/null  # cached, as every tool below sees it
-  out="$work/out.mp4"
-  declare -A wall
-  for tool in dd ffmpeg camrec camrec-fmp4 camrec-fsync; do
-    rm -f "$out"
-    case $tool in
-      dd) cmd=(dd if="$input" of="$out" bs=4M status=none) ;;
-      ffmpeg) cmd=(ffmpeg -nostdin -v error -y -framerate 30 -i "$input" -c copy -f mp4 "$out") ;;
-      camrec) cmd=("$camrec" remux -q --fps 30 "$input" "$out") ;;
-      camrec-fmp4) cmd=("$camrec" remux -q --fps 30 --fmp4 "$input" "$out") ;;
-      camrec-fsync) cmd=("$camrec" remux -q --fps 30 --fsync fragment "$input" "$out") ;;
-    esac
-    line=$("$measure" "${cmd[@]}")
-    outsize=$(stat -c %s "$out")
-    w=$(sed -E 's/.*wall_s=([0-9.]+).*/\1/' <<<"$line")
-    wb=$(sed -E 's/.*write_bytes=([0-9]+).*/\1/' <<<"$line")
-    wall[$tool]=$w
-    ratio=$(awk -v a="$w" -v b="${wall[dd]}" 'BEGIN { printf "%.2f", a / b }')
-    amp=$(awk -v a="$wb" -v b="$outsize" 'BEGIN { printf "%.4f", a / b }')
-    row "$tool" "$size" "$line out_bytes=$outsize written/out=$amp wall/dd=$ratio"
-  done
-  unset wall
+echo "# camrec benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
+  "$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for s in $only; do
+  case $s in
+    remux) bash "$here/remux.sh" "$build" "$work" ;;
+    record) bash "$here/record.sh" "$build" "$work" ;;
+    day) bash "$here/day.sh" "$build" "$work" ;;
+    micro)
+      echo
+      echo "### micro-benchmarks"
+      "$build/bench/bench_micro" --benchmark_min_time=0.5 ;;
+    *) echo "bench: unknown scenario '$s'" >&2; exit 64 ;;
+  esac
 done
-rm -f "$work/out.mp4"
-
-echo "== micro-benchmarks"
-"$root/$build/bench/bench_micro" --benchmark_min_time=0.5
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
