@@ -27,7 +27,7 @@ const char* codec_name(VideoCodec codec);
 using NalView = std::span<const uint8_t>;
 
 /// Position of the 0x01 of the first 00 00 01 that lies entirely in data[from, data.size()),
-/// or nullopt. Uses memchr, so it runs at memory speed on compressed data.
+/// or nullopt. Vectorised (SSE2) where available, so it runs at memory bandwidth.
 std::optional<size_t> find_start_code(std::span<const uint8_t> data, size_t from = 0);
 
 /// True when `data` is Annex B: optional zero bytes, then 00 00 01. Data that starts with a

@@ -9,7 +9,7 @@
 // (one per field) and redundant/ASO slices are not detected.
 //
 // Memory is bounded: the splitter holds the access unit being assembled plus at most one
-// input chunk. Start codes are found with memchr, so scanning runs at memory speed.
+// input chunk. Start codes are found by find_start_code(), which runs at memory bandwidth.
 #pragma once
 
 #include <cstdint>

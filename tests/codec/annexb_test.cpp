@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "codec/bit_reader.h"
 
 namespace camrec::codec {
@@ -27,6 +29,45 @@ TEST(FindStartCode, NeedsBothZerosBeforeTheOne) {
   auto p = find_start_code(d, 0);
   ASSERT_TRUE(p);
   EXPECT_EQ(*p, 6u);
+}
+
+// The scanner works on blocks of 16 positions: every offset of a start code inside and across
+// a block, every search start and every buffer length up to a few blocks must give what a
+// byte-by-byte search gives, on data dense with 00 and 01 bytes (near misses everywhere).
+TEST(FindStartCode, MatchesAByteByByteSearchAtEveryAlignment) {
+  auto reference = [](const Bytes& d, size_t from) -> std::optional<size_t> {
+    for (size_t i = from; i + 2 < d.size(); ++i)
+      if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1) return i + 2;
+    return std::nullopt;
+  };
+  uint32_t seed = 12345;
+  auto random_byte = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    uint32_t r = seed >> 24;
+    return static_cast<uint8_t>(r < 96 ? 0 : r < 128 ? 1 : r);  // mostly 00 and 01
+  };
+  size_t found = 0;
+  for (size_t size = 0; size <= 70; ++size) {
+    for (int trial = 0; trial < 40; ++trial) {
+      Bytes d(size);
+      for (auto& b : d) b = random_byte();
+      for (size_t from = 0; from <= size + 1; ++from) {
+        auto want = reference(d, from);
+        found += want.has_value();
+        ASSERT_EQ(find_start_code(d, from), want) << "size " << size << " from " << from;
+      }
+    }
+  }
+  EXPECT_GT(found, 10000u);  // the data did hold start codes
+  // One start code at each place in 64 bytes of non-zero filler, searched from 0.
+  for (size_t at = 0; at + 3 <= 64; ++at) {
+    Bytes d(64, 0x5A);
+    d[at] = 0;
+    d[at + 1] = 0;
+    d[at + 2] = 1;
+    ASSERT_EQ(find_start_code(d, 0), std::optional<size_t>(at + 2)) << "at " << at;
+    ASSERT_EQ(find_start_code(d, at + 1), std::nullopt) << "at " << at;
+  }
 }
 
 TEST(SplitAnnexB, ThreeAndFourByteStartCodesAndTrailingZeros) {
