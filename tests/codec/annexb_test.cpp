@@ -47,8 +47,8 @@ TEST(FindStartCode, MatchesAByteByByteSearchAtEveryAlignment) {
     return static_cast<uint8_t>(r < 96 ? 0 : r < 128 ? 1 : r);  // mostly 00 and 01
   };
   size_t found = 0;
-  for (size_t size = 0; size <= 70; ++size) {
-    for (int trial = 0; trial < 40; ++trial) {
+  for (size_t size = 0; size <= 200; ++size) {
+    for (int trial = 0; trial < 12; ++trial) {
       Bytes d(size);
       for (auto& b : d) b = random_byte();
       for (size_t from = 0; from <= size + 1; ++from) {
@@ -59,9 +59,10 @@ TEST(FindStartCode, MatchesAByteByByteSearchAtEveryAlignment) {
     }
   }
   EXPECT_GT(found, 10000u);  // the data did hold start codes
-  // One start code at each place in 64 bytes of non-zero filler, searched from 0.
-  for (size_t at = 0; at + 3 <= 64; ++at) {
-    Bytes d(64, 0x5A);
+  // One start code at each place in 200 bytes of non-zero filler, searched from 0 and from
+  // just after its first zero.
+  for (size_t at = 0; at + 3 <= 200; ++at) {
+    Bytes d(200, 0x5A);
     d[at] = 0;
     d[at + 1] = 0;
     d[at + 2] = 1;
