@@ -58,11 +58,13 @@ class LiveFeed::FragmentCapture final : public io::Sink {
 
 namespace {
 
-/// The codec string of the init segment's first track ("avc1.64001f"), as MSE wants it.
+/// The codec strings of the init segment's tracks ("avc1.64001f,opus"), as MSE wants them.
 std::string init_codec_string(const std::vector<uint8_t>& init) {
   auto demuxer = Demuxer::open(std::make_unique<io::MemorySource>(init));
-  if (!demuxer || (*demuxer)->tracks().empty()) return "";
-  return (*demuxer)->tracks().front().codec_string;
+  if (!demuxer) return "";
+  std::string joined;
+  for (const auto& t : (*demuxer)->tracks()) joined += (joined.empty() ? "" : ",") + t.codec_string;
+  return joined;
 }
 
 bool run_starts_with_key(const box::TrackRunBox& trun) {
@@ -100,26 +102,35 @@ LiveFeed::~LiveFeed() { (void)close(); }
 Result<uint32_t> LiveFeed::add_video_track(const VideoTrackConfig& config) {
   VideoTrackConfig c = config;
   if (c.timescale == 0) c.timescale = 90'000;
-  timescale_ = c.timescale;
-  auto index = muxer_->add_video_track(c);
-  if (index && *index != 0) return make_error(Errc::unsupported, "the live view carries one video track");
+  if (video_track_id_ != 0) return make_error(Errc::unsupported, "the live view carries one video track");
+  CAMREC_ASSIGN_OR_RETURN(uint32_t index, muxer_->add_video_track(c));
+  video_track_id_ = index + 1;  // the muxer numbers its tracks 1, 2, ... in the order added
   return index;
 }
 
-Result<uint32_t> LiveFeed::add_audio_track(const AudioTrackConfig&) {
-  return make_error(Errc::unsupported, "the live view carries video only");
+Result<uint32_t> LiveFeed::add_audio_track(const AudioTrackConfig& config) {
+  if (config.codec != Codec::opus && config.codec != Codec::aac)
+    return make_error(Errc::unsupported, std::string("the live view carries no ") + codec_name(config.codec) +
+                                             " audio: browsers do not play it");
+  if (have_audio_) return make_error(Errc::unsupported, "the live view carries one audio track");
+  CAMREC_ASSIGN_OR_RETURN(uint32_t index, muxer_->add_audio_track(config));
+  have_audio_ = true;
+  return index;
 }
 
 Status LiveFeed::write(uint32_t track, const Packet& packet) {
   if (closed_) return make_error(Errc::wrong_state, "live feed: write after close");
   if (origin_us_ < 0) origin_us_ = rescale(packet.pts, packet.timescale, kMicroseconds);
-  return muxer_->write(track, packet);
+  Status s = muxer_->write(track, packet);
+  publish_pending();
+  return s;
 }
 
 Status LiveFeed::close() {
   if (closed_ || !muxer_) return Status::ok();
   closed_ = true;
   Status s = muxer_->close();
+  publish_pending();
   sink_->publish_end();
   return s;
 }
@@ -130,29 +141,52 @@ void LiveFeed::on_fragment_written() {
   if (!init_sent_) {
     std::vector<uint8_t> init = capture_->take_init();
     std::string codec = init_codec_string(init);
+    if (auto demuxer = Demuxer::open(std::make_unique<io::MemorySource>(init)))
+      for (const auto& t : (*demuxer)->tracks()) timescales_.emplace_back(t.track_id, t.timescale);
     sink_->publish_init(std::move(init), std::move(codec));
     init_sent_ = true;
   }
-  auto fragment = std::make_shared<LiveFragment>();
-  fragment->bytes = capture_->take_fragment();
-  fragment->sequence = next_sequence_++;
+  // CMAF gives each track's samples a moof of their own; the moofs of one cut (video, then
+  // audio) make one live fragment, so a part and a viewer's start hold both tracks.
+  std::vector<uint8_t> bytes = capture_->take_fragment();
+  if (!pending_) pending_ = std::make_shared<LiveFragment>();
   // The muxer just wrote this moof; reading it back gives the times and the key flag.
-  auto moof = box::parse_box<box::MovieFragmentBox>(fragment->bytes);
-  if (moof && !moof->trafs.empty()) {
-    const box::TrackFragmentBox& traf = moof->trafs.front();
-    int64_t start = traf.tfdt ? static_cast<int64_t>(traf.tfdt->base_media_decode_time) : 0;
-    int64_t duration = 0;
-    bool key = false;
-    for (size_t i = 0; i < traf.truns.size(); ++i) {
-      if (i == 0) key = run_starts_with_key(traf.truns[i]);
-      for (const auto& e : traf.truns[i].entries) duration += e.sample_duration;
+  if (auto moof = box::parse_box<box::MovieFragmentBox>(bytes)) {
+    for (const auto& traf : moof->trafs) {
+      uint32_t timescale = 0;
+      for (const auto& [id, ts] : timescales_)
+        if (id == traf.tfhd.track_ID) timescale = ts;
+      if (timescale == 0) continue;
+      int64_t start = traf.tfdt ? static_cast<int64_t>(traf.tfdt->base_media_decode_time) : 0;
+      int64_t duration = 0;
+      for (const auto& run : traf.truns)
+        for (const auto& e : run.entries) duration += e.sample_duration;
+      Span& span = traf.tfhd.track_ID == video_track_id_ ? pending_video_ : pending_audio_;
+      if (!span.set) {
+        span.set = true;
+        span.start_us = rescale(start, timescale, kMicroseconds);
+        if (&span == &pending_video_ && !traf.truns.empty()) pending_->key = run_starts_with_key(traf.truns.front());
+      }
+      span.duration_us += rescale(duration, timescale, kMicroseconds);
     }
-    fragment->key = key;
-    fragment->media_start_us = rescale(start, timescale_, kMicroseconds);
-    fragment->duration_us = rescale(duration, timescale_, kMicroseconds);
-    fragment->capture_start_us = origin_us_ + fragment->media_start_us;
   }
-  sink_->publish_fragment(std::move(fragment));
+  pending_->bytes.insert(pending_->bytes.end(), bytes.begin(), bytes.end());
+}
+
+void LiveFeed::publish_pending() {
+  if (!pending_) return;
+  // The video's times; audio only (the camera stalled, or the end of the recording): the
+  // audio's, on the same timeline. Viewers join at video key frames only.
+  const Span& span = pending_video_.set ? pending_video_ : pending_audio_;
+  pending_->sequence = next_sequence_++;
+  pending_->media_start_us = span.set ? span.start_us : video_end_us_;
+  pending_->duration_us = span.duration_us;
+  pending_->capture_start_us = origin_us_ + pending_->media_start_us;
+  if (pending_video_.set) video_end_us_ = pending_->media_start_us + pending_->duration_us;
+  pending_video_ = {};
+  pending_audio_ = {};
+  sink_->publish_fragment(std::move(pending_));
+  pending_.reset();
 }
 
 }  // namespace camrec::server

@@ -28,7 +28,7 @@ struct LivePart {
 /// A copy of the hub's state for one request.
 struct LiveSnapshot {
   std::shared_ptr<const std::vector<uint8_t>> init;  ///< Null until the first fragment.
-  std::string codec;           ///< RFC 6381 string of the video track ("avc1.4d401f").
+  std::string codec;           ///< RFC 6381 strings of the tracks ("avc1.4d401f" or "avc1.4d401f,opus").
   std::vector<LivePart> parts; ///< The window, oldest first; starts at a segment's first part.
   bool ended = false;          ///< The recording ended: nothing more comes.
 };

@@ -210,6 +210,8 @@ Reply Router::status_json() const {
     live = json::object();
     live["codec"] = snap.codec;
     live["mime"] = snap.codec.empty() ? "" : "video/mp4; codecs=\"" + snap.codec + "\"";
+    // The live stream is the video and, when browsers play its codec, the audio.
+    live["audio"] = snap.codec.find(',') != std::string::npos;
     live["ended"] = snap.ended;
     live["viewers"] = counters_.viewers.load();
     live["viewer_skips"] = counters_.viewer_skips.load();

@@ -24,6 +24,12 @@ Result<uint32_t> TeeWriter::add_video_track(const VideoTrackConfig& config) {
 Result<uint32_t> TeeWriter::add_audio_track(const AudioTrackConfig& config) {
   CAMREC_ASSIGN_OR_RETURN(uint32_t index, primary_->add_audio_track(config));
   live_track_.resize(index + 1);
+  if (live_on_) {
+    auto live_index = live_->add_audio_track(config);
+    if (live_index) live_track_[index] = *live_index;
+    // A codec the live view does not carry (G.711) leaves it with the video only.
+    else if (live_index.error().code() != Errc::unsupported) live_failed(live_index.error());
+  }
   return index;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The recorder's hook for the live view: a MediaWriter that writes every packet to the
-// recording first and then offers the video to a second writer (a LiveFeed). The recording
-// never sees the second writer: its errors switch it off and are kept for the status, and
-// it costs the recording one in-memory copy of each video packet.
+// recording first and then offers the video (and the audio, when the second writer takes
+// its codec) to a second writer (a LiveFeed). The recording never sees the second writer:
+// its errors switch it off and are kept for the status, and it costs the recording one
+// in-memory copy of each packet it takes.
 #pragma once
 
 #include <functional>
@@ -22,7 +23,9 @@ class TeeWriter final : public MediaWriter {
   /// each packet (a SegmentWriter moves to a new file at a key frame).
   using CurrentPath = std::function<std::string()>;
 
-  /// Writes to `primary` (owned) and mirrors the first video track to `live` (owned).
+  /// Writes to `primary` (owned) and mirrors the first video track and the audio tracks
+  /// `live` accepts to `live` (owned). `live` refusing an audio track with unsupported
+  /// leaves that track out; any other error switches `live` off.
   TeeWriter(std::unique_ptr<MediaWriter> primary, std::unique_ptr<MediaWriter> live, CurrentPath current_path = {});
 
   Result<uint32_t> add_video_track(const VideoTrackConfig& config) override;

@@ -5,6 +5,7 @@
 // frames as the file. The window, the playlist and the blocking rules are checked on it.
 #include <gtest/gtest.h>
 
+#include "camrec/demuxer.h"
 #include "camrec/muxer.h"
 #include "media/clock.h"
 #include "recorder/recorder.h"
@@ -109,6 +110,79 @@ TEST(Live, PartsAreShortStartOnKeyFramesAndHoldTheFilesFrames) {
   EXPECT_EQ(camrec::testing::video_frame_md5s(dir.file("without.mp4")), file_md5);
 }
 
+/// The live stream (init + every fragment) saved as one file.
+std::string save_stream(const Collect& live, const std::string& path) {
+  std::vector<uint8_t> stream = live.init;
+  for (const auto& f : live.fragments) stream.insert(stream.end(), f->bytes.begin(), f->bytes.end());
+  EXPECT_TRUE(camrec::testing::write_file(path, stream));
+  return path;
+}
+
+TEST(Live, OpusAudioRidesAlongWithTheVideo) {
+  TempDir dir;
+  Collect live;
+  media::ManualClock clock(1'000'000);
+  auto config = small_config(90, clock);
+  config.audio = media::AudioCodec::opus;
+  config.audio_rate = 48000;
+  const auto stats = record(config, dir.file("with.mp4"), &live);
+  ASSERT_EQ(stats.frames_written, 90u);
+  ASSERT_GT(stats.audio_packets, 100u) << "3 s of 20 ms Opus packets";
+  EXPECT_EQ(live.codec.find(','), live.codec.rfind(',')) << live.codec;
+  EXPECT_EQ(live.codec.substr(live.codec.find(',')), ",opus") << live.codec;
+  // The parts stay short and keyed by the video; their times are the video's.
+  int64_t expected_start = 0;
+  for (const auto& f : live.fragments) {
+    EXPECT_LE(f->duration_us, 200'000);
+    EXPECT_EQ(f->media_start_us, expected_start);
+    expected_start = f->media_start_us + f->duration_us;
+    EXPECT_EQ(f->key, f->media_start_us % 1'000'000 == 0) << f->media_start_us;
+  }
+  EXPECT_EQ(expected_start, 3'000'000);
+  // The live stream has the file's audio packets and both tracks decode.
+  const std::string stream = save_stream(live, dir.file("live.mp4"));
+  const int file_audio = camrec::testing::ffprobe_packet_count(dir.file("with.mp4"), "a");
+  EXPECT_GT(file_audio, 100);
+  EXPECT_EQ(camrec::testing::ffprobe_packet_count(stream, "a"), file_audio);
+  auto r = camrec::testing::run_command("ffmpeg -nostdin -v error -xerror -i " + camrec::testing::shell_quote(stream) +
+                                        " -map 0:v -map 0:a -f null - 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(camrec::testing::video_frame_md5s(stream), camrec::testing::video_frame_md5s(dir.file("with.mp4")));
+}
+
+TEST(Live, G711StaysInTheFileAndTheLiveViewCarriesTheVideo) {
+  TempDir dir;
+  Collect live;
+  media::ManualClock clock(1'000'000);
+  auto config = small_config(60, clock);
+  config.audio = media::AudioCodec::g711u;
+  MuxerOptions options;
+  auto muxer = Muxer::create_file(dir.file("with.mp4"), options);
+  ASSERT_TRUE(muxer);
+  auto feed = LiveFeed::create(live);
+  ASSERT_TRUE(feed);
+  auto tee = std::make_unique<TeeWriter>(std::move(*muxer), std::move(*feed));
+  TeeWriter* raw = tee.get();
+  auto rec = recorder::Recorder::create(config, std::move(tee));
+  ASSERT_TRUE(rec);
+  ASSERT_TRUE((*rec)->start().is_ok());
+  Status s;
+  while ((s = (*rec)->process()).is_ok()) {
+  }
+  EXPECT_EQ(s.code(), Errc::end_of_stream);
+  EXPECT_TRUE(raw->live_error().is_ok()) << "G.711 is left out, not an error: " << raw->live_error().to_string();
+  ASSERT_TRUE((*rec)->stop().is_ok());
+  EXPECT_EQ(live.codec.find(','), std::string::npos) << live.codec;
+  EXPECT_EQ(live.codec.rfind("avc1.", 0), 0u) << live.codec;
+  EXPECT_GT(camrec::testing::ffprobe_packet_count(dir.file("with.mp4"), "a"), 0);
+  const std::string stream = save_stream(live, dir.file("live.mp4"));
+  auto demuxer = Demuxer::open(stream);
+  ASSERT_TRUE(demuxer) << demuxer.error().to_string();
+  ASSERT_EQ((*demuxer)->tracks().size(), 1u);
+  EXPECT_TRUE((*demuxer)->tracks()[0].video);
+  EXPECT_EQ(camrec::testing::video_frame_md5s(stream).size(), 60u);
+}
+
 /// A live writer that refuses every packet: the recording must not notice.
 class FailingWriter final : public MediaWriter {
  public:
@@ -118,6 +192,41 @@ class FailingWriter final : public MediaWriter {
   Status close() override { return Status::ok(); }
   MuxerStats stats() const override { return {}; }
 };
+
+/// A live writer that cannot take an audio track for a reason other than its codec.
+class AudioFailingWriter final : public MediaWriter {
+ public:
+  Result<uint32_t> add_video_track(const VideoTrackConfig&) override { return 0u; }
+  Result<uint32_t> add_audio_track(const AudioTrackConfig&) override {
+    return make_error(Errc::io, "no memory for another track");
+  }
+  Status write(uint32_t, const Packet&) override {
+    ++writes;
+    return Status::ok();
+  }
+  Status close() override { return Status::ok(); }
+  MuxerStats stats() const override { return {}; }
+  int writes = 0;
+};
+
+TEST(Live, AnAudioTrackTheLiveWriterCannotTakeSwitchesItOff) {
+  TempDir dir;
+  auto muxer = Muxer::create_file(dir.file("out.mp4"));
+  ASSERT_TRUE(muxer);
+  auto live = std::make_unique<AudioFailingWriter>();
+  AudioFailingWriter* live_raw = live.get();
+  TeeWriter tee(std::move(*muxer), std::move(live));
+  VideoTrackConfig video;
+  ASSERT_TRUE(tee.add_video_track(video));
+  AudioTrackConfig audio;
+  audio.codec = Codec::opus;
+  audio.sample_rate = 48000;
+  ASSERT_TRUE(tee.add_audio_track(audio)) << "the recording keeps its audio track";
+  EXPECT_EQ(tee.live_error().code(), Errc::io);
+  EXPECT_NE(tee.live_error().to_string().find("live view stopped"), std::string::npos);
+  EXPECT_TRUE(tee.close().is_ok());
+  EXPECT_EQ(live_raw->writes, 0);
+}
 
 TEST(Live, AFailingLiveWriterNeverFailsTheRecording) {
   TempDir dir;

@@ -138,3 +138,54 @@ def test_recordings_list_shows_the_file_in_progress(live):
     assert headers["content-range"].startswith("bytes 0-99/")
     with open(os.path.join(live.cwd, "cam.mp4"), "rb") as f:
         assert body == f.read(100)
+
+
+@pytest.fixture(scope="module")
+def live_audio(workdir):
+    d = os.path.join(workdir, "live-audio")
+    os.mkdir(d)
+    c = Camrec(record_args(60, ["--audio", "opus"]), d)
+    c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 12)
+    yield c
+    c.stop()
+
+
+def ffmpeg_streams(url, seconds):
+    """Decodes `seconds` of the video and the audio of `url` with ffmpeg -xerror; returns
+    (exit code, {stream index: decoded frames}, stderr)."""
+    r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0:v", "-map", "0:a",
+                        "-t", str(seconds), "-f", "framemd5", "-"], capture_output=True, text=True, timeout=90)
+    counts = {}
+    for line in r.stdout.splitlines():
+        if line and not line.startswith("#"):
+            stream = int(line.split(",")[0])
+            counts[stream] = counts.get(stream, 0) + 1
+    return r.returncode, counts, r.stderr
+
+
+def test_live_view_carries_the_opus_audio(live_audio):
+    s = live_audio.json("/status")
+    assert s["audio_codec"] == "opus"
+    assert s["live"]["audio"] is True
+    assert s["live"]["codec"].startswith("avc1.") and s["live"]["codec"].endswith(",opus"), s["live"]["codec"]
+    assert s["live"]["mime"] == 'video/mp4; codecs="%s"' % s["live"]["codec"]
+    for path in ["/live/stream.mp4", "/live/index.m3u8"]:
+        code, counts, err = ffmpeg_streams(live_audio.url(path), 3)
+        assert code == 0, (path, err)
+        # 3 s: 90 pictures at 30 fps, and 3 s of audio (ffmpeg decodes Opus to 960-sample frames at 48 kHz).
+        assert counts.get(0, 0) >= 85 and counts.get(1, 0) >= 140, (path, counts, err)
+
+
+def test_g711_recording_is_served_with_the_video_only(workdir):
+    d = os.path.join(workdir, "live-g711")
+    os.mkdir(d)
+    c = Camrec(record_args(20, ["--audio", "g711u"]), d)
+    try:
+        s = c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 3)
+        assert s["audio_codec"] == "g711u"
+        assert s["live"]["audio"] is False and "," not in s["live"]["codec"], s["live"]
+        assert "error" not in s["live"]
+        code, frames, err = ffmpeg_frames(c.url("/live/stream.mp4"), 1)
+        assert code == 0 and frames >= 25, (frames, err)
+    finally:
+        c.stop()
