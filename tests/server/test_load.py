@@ -43,6 +43,22 @@ def proc_usage(pid):
     return cpu, hwm
 
 
+def server_thread_cpu(pid):
+    """CPU seconds of the server's thread ("camrec-http"): what serving costs, apart from
+    capture, encoding and writing the file."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() != "camrec-http":
+                    continue
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return 0.0
+
+
 def record(workdir, name, source, viewers, slow_viewer=False, stalled_viewer=False):
     d = os.path.join(workdir, name)
     os.mkdir(d)
@@ -88,12 +104,12 @@ def record(workdir, name, source, viewers, slow_viewer=False, stalled_viewer=Fal
         t = threading.Thread(target=viewer, args=(i,))
         t.start()
         threads.append(t)
-    usage = (0, 0)
+    usage = (0, 0, 0)
     status = None
     deadline = time.monotonic() + 60
     while c.proc.poll() is None and time.monotonic() < deadline:
         try:
-            usage = proc_usage(c.proc.pid)
+            usage = proc_usage(c.proc.pid) + (server_thread_cpu(c.proc.pid),)
             status = c.json("/status")
         except (OSError, ValueError, AssertionError):
             pass
@@ -134,9 +150,11 @@ def test_twenty_viewers_one_stalled_one_slow_cost_the_recording_nothing(workdir,
         mem_per_viewer = (usage1[1] - usage0[1]) / 20
         print("\nload: 20 viewers (1 stalled, 1 slow) on %d s at %.1f Mbit/s: recording drops 0; "
               "camrec CPU %.2f s alone, %.2f s watched (%.1f ms CPU per viewer-second); "
+              "server thread CPU %.3f s alone, %.3f s watched (%.2f ms per viewer-second); "
               "peak RSS %d KiB alone, %d KiB watched (%d KiB per viewer)"
               % (SECONDS, sum(fast) / len(fast) * 8 / SECONDS / 1e6, usage0[0], usage1[0],
-                 cpu_per_viewer / SECONDS * 1000, usage0[1], usage1[1], mem_per_viewer))
+                 cpu_per_viewer / SECONDS * 1000, usage0[2], usage1[2],
+                 (usage1[2] - usage0[2]) / 20 / SECONDS * 1000, usage0[1], usage1[1], mem_per_viewer))
 
 
 def test_sigkill_mid_stream_leaves_a_playable_recording(workdir):
