@@ -235,7 +235,10 @@ Reply Router::status_json() const {
 }
 
 Reply Router::recordings_json() const {
-  const std::string current = status_ ? status_().file : "";
+  // The file being written is in progress while the recording runs; after it the status
+  // still names it (for the page), but it is closed and complete.
+  const RecordingStatus status = status_ ? status_() : RecordingStatus{};
+  const std::string current = status.recording ? status.file : "";
   auto entries = recordings_.list([&](const std::string& name) { return !current.empty() && name == current; });
   json list = json::array();
   for (const auto& e : entries) {

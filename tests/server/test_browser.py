@@ -73,19 +73,36 @@ def watch(browser, seconds):
     return first, last, frames
 
 
+def page_recordings(browser):
+    """The page's recordings table: [name, state] per row."""
+    return browser.evaluate("Array.from(document.querySelectorAll('#recordings tr')).slice(1)"
+                            ".map(r => [r.cells[0].textContent, r.cells[3].textContent])")
+
+
 def test_live_page_plays_within_a_second_of_capture(workdir, chromium):
     d = os.path.join(workdir, "page")
     os.mkdir(d)
-    # With Opus audio from the test tone: the page plays the audio track too.
-    c = Camrec(record_args(40, ["--audio", "opus"]), d)
+    # With Opus audio from the test tone: the page plays the audio track too. 22 s: playback
+    # starts within a few seconds, then 10 s are watched; the server stays up 8 s after the end.
+    args = record_args(22, ["--audio", "opus"])
+    args[args.index("--serve-linger") + 1] = "8"
+    c = Camrec(args, d)
     try:
         c.wait_status(lambda s: s["live"] and s["live"].get("fragments", 0) >= 1)
         chromium.navigate(c.url("/"))
         chromium.evaluate(WATCH_FRAMES)
-        wait_for_playback(chromium, 15)
+        wait_for_playback(chromium, 8)
         before = c.json("/status")
         first, last, frames = watch(chromium, 10)
         after = c.json("/status")
+        assert after["recording"] is True, "the recording ended while watched: the machine is too slow"
+        assert page_recordings(chromium) == [["cam.mp4", "in progress"]]
+        # The recording ends: the page says so and lists the file complete.
+        deadline = time.monotonic() + 22
+        while time.monotonic() < deadline and page_recordings(chromium) != [["cam.mp4", "complete"]]:
+            time.sleep(0.25)
+        assert page_recordings(chromium) == [["cam.mp4", "complete"]]
+        assert chromium.evaluate("document.getElementById('message').textContent") == "The recording ended."
     finally:
         c.stop()
     # The stream's timeline is the capture clock shifted: capture = origin + media time. The

@@ -189,3 +189,19 @@ def test_g711_recording_is_served_with_the_video_only(workdir):
         assert code == 0 and frames >= 25, (frames, err)
     finally:
         c.stop()
+
+
+def test_recordings_list_shows_the_file_complete_once_the_recording_ends(workdir):
+    d = os.path.join(workdir, "ends")
+    os.mkdir(d)
+    args = record_args(3)
+    args[args.index("--serve-linger") + 1] = "10"  # the server stays up after the file is closed
+    c = Camrec(args, d)
+    try:
+        assert [e["state"] for e in c.json("/recordings/")] == ["recording"]
+        s = c.wait_status(lambda s: not s["recording"], timeout=20)
+        assert s["file"] == "cam.mp4"
+        listing = c.json("/recordings/")
+        assert [(e["name"], e["state"], e["complete"]) for e in listing] == [("cam.mp4", "complete", True)]
+    finally:
+        c.stop()
