@@ -302,6 +302,10 @@ void Encoder::queue_pictures(Channel& ch, std::vector<EncodedPicture>& pics) {
 }
 
 Status Encoder::SendFrame(uint32_t chn, const Frame& frame, int timeout_ms) {
+  return send(chn, frame, timeout_ms, false);
+}
+
+Status Encoder::send(uint32_t chn, const Frame& frame, int timeout_ms, bool from_link) {
   CAMREC_RETURN_IF_ERROR(check_chn(chn));
   Channel& ch = channels_[chn];
   std::lock_guard encode_lock(ch.encode_mutex);
@@ -335,11 +339,19 @@ Status Encoder::SendFrame(uint32_t chn, const Frame& frame, int timeout_ms) {
     return ch.refused;
   }
   const size_t need = buffers_for_next_frame(ch);
-  bool room = wait_for(ch.space_cv, lock, timeout_ms, [&] {
-    return ch.state != State::started || ch.ready.size() + ch.outstanding.size() + need <= ch.buf_num;
-  });
+  auto has_room = [&] { return ch.ready.size() + ch.outstanding.size() + need <= ch.buf_num; };
+  // A closing link gives up at once: its close() waits for this call, and the streams that
+  // would make room may never be taken (the consumer failed, or is the one closing).
+  auto link_closing = [&] { return from_link && ch.link_closing > 0; };
+  bool room = wait_for(ch.space_cv, lock, timeout_ms,
+                       [&] { return ch.state != State::started || has_room() || link_closing(); });
   if (ch.state != State::started) {
     return make_error(Errc::wrong_state, "SendFrame: " + chn_name(chn) + " was stopped");
+  }
+  if (!has_room() && link_closing()) {
+    // timeout: the wait for room ended early, cut short by the close.
+    return make_error(Errc::timeout, "SendFrame: the link to " + chn_name(chn) +
+                                         " was closed while all its output buffers were full");
   }
   if (!room) {
     ++ch.stats.send_timeouts;
@@ -405,6 +417,21 @@ void Encoder::input_ended(uint32_t chn, const Status& why) {
   std::lock_guard lock(ch.mutex);
   ch.input_end = why;
   ch.out_cv.notify_all();
+}
+
+void Encoder::input_linked(uint32_t chn) {
+  if (chn >= kMaxChannels) return;
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  ch.input_end.reset();
+}
+
+void Encoder::interrupt_input(uint32_t chn, bool on) {
+  if (chn >= kMaxChannels) return;
+  Channel& ch = channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  ch.link_closing += on ? 1 : -1;
+  ch.space_cv.notify_all();
 }
 
 Status Encoder::GetStream(uint32_t chn, StreamData& out, int timeout_ms) {

@@ -133,8 +133,9 @@ class Encoder final : public FrameSink {
   Status Destroy(uint32_t chn);
   /// Encodes one frame (its size must be the channel's) on the calling thread, waiting up
   /// to `timeout_ms` (-1 = forever) for free output buffers (2 when the frame may become an
-  /// IDR with its own HEADER stream, else 1). Errors: wrong_state when not
-  /// started, timeout when the output stays full, invalid_argument for a wrong size.
+  /// IDR with its own HEADER stream, else 1). Stop or Destroy from another thread ends the
+  /// wait (wrong_state), so a producer never outlives the channel. Errors: wrong_state when
+  /// not started, timeout when the output stays full, invalid_argument for a wrong size.
   Status SendFrame(uint32_t chn, const Frame& frame, int timeout_ms = 1000);
   /// Takes the oldest coded stream, waiting up to `timeout_ms` (-1 = forever) unless no
   /// stream can come: then, whatever the timeout, wrong_state when every output buffer is
@@ -159,10 +160,15 @@ class Encoder final : public FrameSink {
   Status check_input_channel(uint32_t chn) const override;
   /// FrameSink: SendFrame (the link's worker thread does the encoding).
   Status accept_frame(uint32_t chn, const Frame& frame, int timeout_ms) override {
-    return SendFrame(chn, frame, timeout_ms);
+    return send(chn, frame, timeout_ms, true);
   }
   /// FrameSink: the linked source ended; GetStream returns once the queue is empty.
   void input_ended(uint32_t chn, const Status& why) override;
+  /// FrameSink: a new link brings frames again, so GetStream waits for them (an earlier
+  /// link's end no longer counts).
+  void input_linked(uint32_t chn) override;
+  /// FrameSink: a closing link's frame does not wait for free output buffers.
+  void interrupt_input(uint32_t chn, bool on) override;
 
  private:
   struct Pack {
@@ -193,11 +199,13 @@ class Encoder final : public FrameSink {
     std::vector<uint8_t> header_sent;  // the HEADER handed out since Start; empty: none yet
     Status refused;                    // why the latest frame offered was refused for good
     std::optional<Status> input_end;   // the linked source ended (ok: cleanly)
+    int link_closing = 0;              // links closing now: their frames do not wait for room
     EncoderChannelStats stats;
   };
 
   explicit Encoder(uint32_t dev) : dev_(dev) {}
   Status check_chn(uint32_t chn) const;
+  Status send(uint32_t chn, const Frame& frame, int timeout_ms, bool from_link);
   Result<std::unique_ptr<VideoCodecEncoder>> open_codec(const ChnAttr& attr) const;
   void queue_pictures(Channel& ch, std::vector<EncodedPicture>& pics);  // ch.mutex held
   static size_t buffers_for_next_frame(const Channel& ch);             // ch.mutex held

@@ -78,6 +78,17 @@ class FrameSink {
     (void)chn;
     (void)why;
   }
+  /// A link to channel `chn` was made: frames come again (after an earlier link ended).
+  /// Default: nothing to do.
+  virtual void input_linked(uint32_t chn) { (void)chn; }
+  /// While `on` (set by a link's close(), cleared once its worker has ended), an
+  /// accept_frame on channel `chn` that would wait for room returns timeout at once instead:
+  /// a closing link must not wait for a consumer that may never come. Default: nothing to do
+  /// (a sink that never waits).
+  virtual void interrupt_input(uint32_t chn, bool on) {
+    (void)chn;
+    (void)on;
+  }
 };
 
 }  // namespace camrec::media

@@ -57,6 +57,10 @@ void Link::run() {
     st.sending = false;
     if (s.is_ok()) {
       ++st.stats.delivered;
+    } else if (st.closed && s.code() == Errc::timeout) {
+      // Found no room in the sink while the link was closing (the close cuts that wait
+      // short): like a frame still queued then, a drop, not a sink failure.
+      ++st.stats.dropped;
     } else {
       ++st.stats.failed;
       st.stats.last_error = std::move(s);
@@ -74,9 +78,15 @@ void Link::close() {
     }
     // After unsubscribe returns the source never calls offer() again.
     if (auto source = source_.lock()) source->unsubscribe(subscription_);
+    // A frame waiting for room in the sink would wait for whoever takes its output, maybe
+    // this very thread: the sink refuses such waits until the worker has ended.
+    // (The sink is not held meanwhile: a sink destroyed under the link stays destroyed.)
+    if (auto sink = sink_.lock()) sink->interrupt_input(dst_.chn, true);
     if (worker_.joinable()) worker_.join();
+    auto sink = sink_.lock();
+    if (sink) sink->interrupt_input(dst_.chn, false);
     // Unlinked: nothing reaches the sink any more (a GetStream waiting on it must not hang).
-    if (auto sink = sink_.lock()) sink->input_ended(dst_.chn, Status::ok());
+    if (sink) sink->input_ended(dst_.chn, Status::ok());
     DeviceRegistry::instance().release_input(dst_);
   });
 }
@@ -121,6 +131,7 @@ Result<std::unique_ptr<Link>> MediaManager::link(const Endpoint& src, const Endp
   // On failure the link's destructor releases the claim on `dst`.
   if (!sub) return sub.error();
   link->subscription_ = *sub;
+  sink->input_linked(dst.chn);
   link->worker_ = std::thread([l = link.get()] { l->run(); });
   return link;
 }

@@ -27,7 +27,8 @@ enum class OverflowPolicy : uint8_t {
 struct LinkOptions {
   size_t queue_depth = 4;  ///< Frames waiting between source and sink (1..64).
   OverflowPolicy overflow = OverflowPolicy::drop;  ///< What a full queue does.
-  /// How long the sink may hold one frame (-1 = forever; then close() waits as long).
+  /// How long the sink may hold one frame waiting for room (-1 = forever). close() cuts
+  /// the wait short: a frame that finds no room then is dropped.
   int send_timeout_ms = 1000;
 };
 
@@ -35,7 +36,8 @@ struct LinkOptions {
 struct LinkStats {
   uint64_t offered = 0;    ///< Frames the source produced on the linked channel.
   uint64_t delivered = 0;  ///< Frames the sink accepted.
-  uint64_t dropped = 0;    ///< Frames dropped because the queue was full or the link closing.
+  uint64_t dropped = 0;    ///< Frames dropped because the queue was full or the link closing
+                           ///< (queued, or waiting for room in the sink, when close() came).
   uint64_t failed = 0;     ///< Frames the sink refused (not started, timeout, gone).
   uint64_t queued = 0;     ///< Frames waiting now or being handed to the sink.
   Status last_error;       ///< The sink's most recent refusal.
@@ -49,7 +51,10 @@ class Link {
   Link& operator=(const Link&) = delete;
 
   /// Unlinks: the source stops feeding the link, frames already queued are still handed to
-  /// the sink, then the worker thread ends. Idempotent; the destructor calls it.
+  /// the sink as long as it has room for them without waiting (the rest, and a frame the
+  /// sink is waiting to find room for, are dropped and counted), then the worker thread
+  /// ends. Returns promptly even when nobody takes the sink's output (a consumer that
+  /// failed, or the thread calling close). Idempotent; the destructor calls it.
   void close();
   /// A snapshot of the counters.
   LinkStats stats() const;

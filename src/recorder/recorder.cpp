@@ -139,6 +139,8 @@ constexpr int64_t kPacedAudioLead = 10'000'000;
 /// How long stop() waits for the audio that covers the last frame (a paced source delivers
 /// a chunk only once its last sample is captured).
 constexpr auto kAudioTailWait = std::chrono::seconds(2);
+/// How often stop() looks whether the stopped source's last frames have passed the link.
+constexpr int kStopPollMs = 20;
 
 }  // namespace
 
@@ -185,7 +187,10 @@ Status Recorder::write_ready_audio(bool final) {
     audio_queue_.pop_front();
     lock.unlock();
     Status s = writer_->write(audio_track_, Packet{p.data, p.pts_us, p.pts_us, kMicroseconds, p.duration_us});
-    if (!s.is_ok()) return s.with_context("audio");
+    if (!s.is_ok()) {
+      write_failed_ = true;
+      return s.with_context("audio");
+    }
     lock.lock();
     ++stats_.audio_packets;
     stats_.encoded_bytes += p.data.size();
@@ -196,8 +201,14 @@ Status Recorder::write_ready_audio(bool final) {
 }
 
 Status Recorder::write_held(int64_t duration_us) {
-  return writer_->write(video_track_, Packet{held_, held_pts_us_, held_pts_us_, kMicroseconds, duration_us})
-      .with_context("video");
+  Status s = writer_->write(video_track_, Packet{held_, held_pts_us_, held_pts_us_, kMicroseconds, duration_us});
+  if (!s.is_ok()) write_failed_ = true;
+  return s.with_context("video");
+}
+
+bool Recorder::frame_limit_reached() const {
+  std::lock_guard lock(mutex_);
+  return config_.max_frames && stats_.frames_written >= config_.max_frames;
 }
 
 Status Recorder::take_stream(const StreamData& stream, bool& picture) {
@@ -300,28 +311,50 @@ Status Recorder::stop() {
   Status result;
   const uint32_t chn = config_.encoder_channel;
   if (was_started) {
-    (void)sensor_->stop();
-    if (link_) link_->close();
+    // An unpaced source waits for room in the link, and the link for room in the encoder,
+    // whose output only this thread takes: the source is stopped on a helper thread while
+    // this one keeps taking streams, until every frame captured has passed the link.
+    std::atomic<bool> source_stopped{false};
+    std::thread stopper([&] {
+      (void)sensor_->stop();
+      source_stopped = true;
+    });
+    while (!write_failed_ && !video_done_ && result.is_ok() && !frame_limit_reached()) {
+      if (source_stopped && (!link_ || link_->stats().queued == 0)) break;
+      StreamData stream;
+      Status s = encoder_->GetStream(chn, stream, kStopPollMs);
+      if (s.code() == Errc::timeout) continue;
+      if (!s.is_ok()) break;  // nothing more can come (source ended, unlinked, stalled)
+      bool picture = false;
+      result = take_stream(stream, picture);
+      (void)encoder_->ReleaseStream(chn, stream);
+    }
     // Stop drains the encoder: every frame it accepted comes out and is written, unless a
-    // frame limit was reached (then the file ends exactly there).
+    // frame limit was reached (then the file ends exactly there) or the output failed. It
+    // also ends a send waiting for room, so the source and the link can wind down even when
+    // the frames still on their way are not wanted.
     Status drained = encoder_->Stop(chn);
-    if (!drained.is_ok()) result = drained;
-    while (!video_done_ && result.is_ok()) {
+    if (!drained.is_ok() && result.is_ok()) result = drained;
+    stopper.join();
+    if (link_) link_->close();
+    while (!write_failed_ && !video_done_ && result.is_ok()) {
       StreamData stream;
       Status s = encoder_->GetStream(chn, stream, 1000);
       if (!s.is_ok()) break;
       bool picture = false;
       result = take_stream(stream, picture);
       (void)encoder_->ReleaseStream(chn, stream);
-      std::lock_guard lock(mutex_);
-      if (config_.max_frames && stats_.frames_written >= config_.max_frames) break;
+      if (frame_limit_reached()) break;
     }
-    Status finished = finish_video();
+    // After a write error the output takes nothing more (its error was reported by
+    // process()); the recorder only lets go of the pipeline and closes the writer.
+    Status finished = write_failed_ ? Status::ok() : finish_video();
     if (result.is_ok()) result = finished;
     if (audio_thread_.joinable()) {
       {
         std::unique_lock lock(mutex_);
-        progress_.wait_for(lock, kAudioTailWait, [&] { return audio_finished_ || audio_end_us_ >= video_end_us_; });
+        if (!write_failed_)
+          progress_.wait_for(lock, kAudioTailWait, [&] { return audio_finished_ || audio_end_us_ >= video_end_us_; });
         audio_stop_ = true;
         progress_.notify_all();
       }
@@ -329,7 +362,7 @@ Status Recorder::stop() {
       audio_thread_.join();
       audio_source_->stop();
     }
-    if (writer_) {
+    if (writer_ && !write_failed_) {
       Status audio = write_ready_audio(true);
       if (result.is_ok()) result = audio;
     }

@@ -114,6 +114,7 @@ class Recorder {
   Status write_held(int64_t duration_us);
   Status write_ready_audio(bool final);
   Status finish_video();
+  bool frame_limit_reached() const;
   void audio_loop();
 
   RecorderConfig config_;
@@ -151,6 +152,9 @@ class Recorder {
   State state_ = State::built;
   bool input_closed_ = false;  ///< The source ended and the encoder was told to drain.
   std::atomic<bool> video_done_{false};
+  /// The writer refused a packet: stop() then writes nothing more, it only winds the
+  /// pipeline down (without waiting for frames nobody will take) and closes the writer.
+  bool write_failed_ = false;
 };
 
 /// The muxer track config for a recorder's audio encoder.

@@ -81,14 +81,37 @@ TEST(CliOverwrite, SegmentsNeverReplaceAFile) {
   testing::TempDir dir;
   const std::string pattern = dir.file("part-{index}.mp4");
   ASSERT_TRUE(testing::write_file(dir.file("part-1.mp4"), {1, 2, 3}));
-  // Paced: in --fast mode a write error mid-recording can leave Recorder::stop waiting on the
-  // blocking link (a recorder defect outside this test's subject).
   auto r = camrec_cli("record -q --frames 45 --size 160x120 --gop 15 --segment-duration 1 -o " +
                       shell_quote(pattern));
   EXPECT_EQ(r.exit_code, 73) << r.err;
   EXPECT_NE(r.err.find("part-1.mp4' exists"), std::string::npos) << r.err;
   EXPECT_EQ(testing::read_file(dir.file("part-1.mp4")), (std::vector<uint8_t>{1, 2, 3}));
   EXPECT_TRUE(std::filesystem::exists(dir.file("part-0.mp4"))) << "the segments before the clash are kept";
+}
+
+TEST(CliOverwrite, AWriteErrorMidRecordingEndsAFastRecordingPromptly) {
+  // --fast: the source waits for the encoder, which waits for the writing thread. When a
+  // write fails (here the third segment's file exists) the recording must still end, with
+  // the error, its exit code and the segments written before it complete.
+  testing::TempDir dir;
+  ASSERT_TRUE(testing::write_file(dir.file("part-2.mp4"), {1, 2, 3}));
+  const std::string log = dir.file("record.log");
+  rt::Child child;
+  rt::spawn(child,
+            {CAMREC_CLI, "record", "-q", "--fast", "--frames", "3000", "--size", "640x360", "--gop", "15",
+             "--segment-duration", "1", "-o", dir.file("part-{index}.mp4")},
+            log);
+  int code = -1;
+  // Far longer than the recording takes (two 1 s segments, as fast as the encoder goes).
+  ASSERT_TRUE(child.wait_for(60'000, code)) << "camrec record hangs after a write error: " << read_text(log);
+  EXPECT_EQ(code, 73) << read_text(log);
+  EXPECT_NE(read_text(log).find("'" + dir.file("part-2.mp4") + "' exists: use -y"), std::string::npos) << read_text(log);
+  EXPECT_EQ(testing::read_file(dir.file("part-2.mp4")), (std::vector<uint8_t>{1, 2, 3}));
+  for (const char* name : {"part-0.mp4", "part-1.mp4"}) {
+    SCOPED_TRACE(name);
+    std::string err;
+    EXPECT_EQ(testing::video_frame_md5s(dir.file(name), &err).size(), 30u) << err;
+  }
 }
 
 TEST(CliOneWriter, ASecondRecorderOnTheSameFileExits73) {

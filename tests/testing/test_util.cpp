@@ -3,10 +3,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "box/fourcc.h"
 #include "box/top_level.h"
@@ -14,6 +19,33 @@
 #include "testing/conformance.h"
 
 namespace camrec::testing {
+
+struct Watchdog::State {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool disarmed = false;
+  std::thread thread;
+};
+
+Watchdog::Watchdog(std::string what, int seconds) : state_(std::make_shared<State>()) {
+  state_->thread = std::thread([state = state_, what = std::move(what), seconds] {
+    std::unique_lock lock(state->mutex);
+    if (state->cv.wait_for(lock, std::chrono::seconds(seconds), [&] { return state->disarmed; })) return;
+    std::fprintf(stderr, "FAILED: %s did not return within %d s (a hang); ending the test process\n", what.c_str(),
+                 seconds);
+    std::fflush(nullptr);
+    std::_Exit(1);
+  });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->disarmed = true;
+  }
+  state_->cv.notify_all();
+  state_->thread.join();
+}
 
 TempDir::TempDir() {
   std::random_device rd;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +59,21 @@ bool write_file(const std::string& path, const std::vector<uint8_t>& data);
 
 /// Quotes `s` for /bin/sh.
 std::string shell_quote(const std::string& s);
+
+/// Ends the test process with a failure naming `what` when it is still alive `seconds` after
+/// construction: a call that hangs then fails its test instead of blocking the suite (a
+/// thread stuck in a wait cannot be taken back). Destroying the watchdog disarms it.
+class Watchdog {
+ public:
+  Watchdog(std::string what, int seconds);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 /// `ffmpeg -f framemd5` of every decoded video frame of `path` (one md5 per frame, in
 /// presentation order), decoding with -xerror. Empty on failure (err has ffmpeg's output).
