@@ -3,7 +3,9 @@
 // output file is not destroyed by a refused configuration.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "recorder/mp4_container.h"
 #include "recorder/recorder.h"
@@ -105,6 +107,31 @@ TEST(ContainerErrorsTest, UnwritableOutput) {
   Status s = mp4.Create(good_config("/nonexistent-dir/out.mp4"));
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.to_string().find("/nonexistent-dir/out.mp4"), std::string::npos) << s.to_string();
+}
+
+TEST(ContainerErrorsTest, AFileAnotherProcessIsRecordingIsBusy) {
+  // One writer per file: the output is locked for the whole recording, so a container in
+  // another process gets busy from Create, and the first recording is untouched.
+  TempDir dir;
+  const std::string out = dir.file("same.mp4");
+  test::Child first;
+  test::spawn(first, {test::cli(), "record", "-q", "--frames", "90", "--size", "320x240", "-o", out},
+              dir.file("first.log"));
+  for (int i = 0; i < 500 && !(std::filesystem::exists(out) && std::filesystem::file_size(out) > 0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(out)) << "the first recording did not start";
+  Mp4Container mp4;
+  Status s = mp4.Create(good_config(out));
+  EXPECT_EQ(s.code(), Errc::busy) << s.to_string();
+  EXPECT_NE(s.to_string().find("being written by another recording"), std::string::npos) << s.to_string();
+  int code = -1;
+  ASSERT_TRUE(first.wait_for(60'000, code));
+  EXPECT_EQ(code, 0);
+  std::string err;
+  EXPECT_EQ(camrec::testing::video_frame_md5s(out, &err).size(), 90u) << err;
+  // Once the first has closed it, the container may replace it.
+  ASSERT_TRUE(mp4.Create(good_config(out)).is_ok());
+  EXPECT_TRUE(mp4.Destroy().is_ok());
 }
 
 TEST(ContainerErrorsTest, ProcessBeforeStart) {
