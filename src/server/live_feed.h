@@ -44,8 +44,8 @@ struct LiveFeedOptions {
   int64_t part_duration_us = 200'000;
 };
 
-/// A MediaWriter for the video track of a recording that fragments it in memory for
-/// viewers. Not thread-safe: called from the recorder's writing thread (via TeeWriter).
+/// A MediaWriter for the video (and browser-playable audio) of a recording that fragments
+/// it in memory for viewers. Not thread-safe: called from the recorder's writing thread (via TeeWriter).
 class LiveFeed final : public MediaWriter {
  public:
   /// `sink` is borrowed and must outlive the feed.
