@@ -4,14 +4,17 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "camrec/demuxer.h"
 #include "camrec/muxer.h"
 #include "codec/access_unit.h"
 #include "codec/au_splitter.h"
+#include "edit/recover.h"
 #include "io/sink.h"
 
 namespace {
@@ -131,6 +134,94 @@ void BM_MuxCostPerSample(benchmark::State& state) {
       static_cast<double>(samples) / 1e6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_MuxCostPerSample)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+/// One hour of 160x128 video at 30 fps (108 000 samples) in a regular MP4, and the same
+/// recording as a crash left it (copied before close: fragments, no final moov). Made once.
+struct HourFiles {
+  std::string complete = "/tmp/camrec-bench-micro-1h.mp4";
+  std::string crashed = "/tmp/camrec-bench-micro-1h-crashed.mp4";
+};
+const HourFiles& hour_files() {
+  static HourFiles files = [] {
+    HourFiles f;
+    std::string small = "/tmp/camrec-bench-micro-160x128.h264";
+    std::string cmd = "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x128:rate=30 -frames:v 300 "
+                      "-pix_fmt yuv420p -c:v libx264 -preset veryfast -tune zerolatency -b:v 64k -g 30 -bf 0 " + small;
+    if (std::system(cmd.c_str()) != 0) std::abort();
+    std::ifstream in(small, std::ios::binary);
+    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::vector<uint8_t>> aus;
+    camrec::codec::AccessUnitSplitter splitter(camrec::codec::VideoCodec::h264);
+    splitter.feed(data);
+    splitter.finish();
+    while (true) {
+      auto au = splitter.next();
+      if (!au || !*au) break;
+      aus.emplace_back((*au)->bytes.begin(), (*au)->bytes.end());
+    }
+    auto muxer = camrec::Muxer::create_file(f.complete, {});
+    if (!muxer) std::abort();
+    auto track = (*muxer)->add_video_track({});
+    for (int64_t i = 0; i < 108'000; ++i) {
+      const auto& au = aus[static_cast<size_t>(i) % aus.size()];
+      if (!(*muxer)->write(*track, {au, i, i, 30, 1}).is_ok()) std::abort();
+    }
+    std::filesystem::copy_file(f.complete, f.crashed, std::filesystem::copy_options::overwrite_existing);
+    if (!(*muxer)->close().is_ok()) std::abort();
+    return f;
+  }();
+  return files;
+}
+
+// Opening a regular file with a 108 000-sample moov and walking every sample (data included,
+// ~270 bytes each).
+void BM_Demux1HourMoov(benchmark::State& state) {
+  const auto& files = hour_files();
+  uint64_t samples = 0;
+  for (auto _ : state) {
+    auto demuxer = camrec::Demuxer::open(files.complete);
+    if (!demuxer) std::abort();
+    camrec::DemuxedSample sample;
+    samples = 0;
+    while (true) {
+      auto more = (*demuxer)->next(sample);
+      if (!more || !*more) break;
+      ++samples;
+    }
+    benchmark::DoNotOptimize(samples);
+  }
+  if (samples != 108'000) state.SkipWithError("not every sample came back");
+  state.counters["us_per_sample"] = benchmark::Counter(
+      static_cast<double>(samples) / 1e6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Demux1HourMoov)->Unit(benchmark::kMillisecond);
+
+// `recover` of a one-hour recording cut before its close: 3 600 fragments rebuilt into a
+// regular MP4 (each run on a fresh copy; the copy is not timed).
+void BM_Recover1Hour(benchmark::State& state) {
+  const auto& files = hour_files();
+  const std::string work = files.crashed + ".work.mp4";
+  const std::string out = files.crashed + ".out.mp4";
+  uint64_t samples = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::filesystem::copy_file(files.crashed, work, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::remove(out);
+    state.ResumeTiming();
+    camrec::edit::RecoverOptions options;
+    options.output = out;
+    auto report = camrec::edit::recover(work, options);
+    if (!report) {
+      state.SkipWithError(report.error().message().c_str());
+      break;
+    }
+    samples = report->samples;
+  }
+  state.counters["samples"] = static_cast<double>(samples);
+  std::filesystem::remove(work);
+  std::filesystem::remove(out);
+}
+BENCHMARK(BM_Recover1Hour)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
