@@ -82,9 +82,17 @@ run_table() {
 }
 
 
+# room_for DIR FILE: DIR can take a copy of FILE with room to spare.
+room_for() { [ $(($(df -Pk "$1" | awk 'NR == 2 { print $4 }') * 1024)) -gt $(($(stat -c %s "$2") * 3 / 2)) ]; }
+
 for label in "${inputs[@]}"; do
   in="$work/$label.h264"
   for d in "${dests[@]}"; do
+    if ! room_for "${d#*:}" "$in"; then
+      echo
+      echo "(remux $label to ${d%%:*}: skipped, not enough free space in ${d#*:})"
+      continue
+    fi
     run_table "remux $label to ${d%%:*}" "$in" "${d#*:}" dd ffmpeg camrec camrec-fmp4
   done
 done
@@ -96,5 +104,6 @@ if [ ! -s "$mp4" ]; then
   mv "$mp4.tmp.mp4" "$mp4"
 fi
 for d in "${dests[@]}"; do
+  room_for "${d#*:}" "$mp4" || continue
   run_table "MP4 remux to ${d%%:*}" "$mp4" "${d#*:}" dd ffmpeg-mp4 gstreamer-mp4 camrec-mp4 camrec-mp4-fmp4
 done

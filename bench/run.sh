@@ -9,7 +9,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-build=$(cd "$root/${1:-build}" && pwd)
+build=${1:-build}
+[[ $build = /* ]] || build="$root/$build"
+build=$(cd "$build" && pwd)
 work=${BENCH_DIR:-$root/bench/out}
 mkdir -p "$work"
 only=${BENCH_ONLY:-remux record day micro}

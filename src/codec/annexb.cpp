@@ -54,7 +54,12 @@ __attribute__((target("avx2"))) size_t scan_avx2(const uint8_t* p, size_t& i, si
   return SIZE_MAX;
 }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+// __builtin_cpu_init first: this runs among the static initialisers, which may come before
+// the one that fills in the CPU model.
+const bool kHasAvx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
 #endif
 
 }  // namespace
