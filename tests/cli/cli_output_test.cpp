@@ -97,10 +97,14 @@ TEST(CliOverwrite, AWriteErrorMidRecordingEndsAFastRecordingPromptly) {
   ASSERT_TRUE(testing::write_file(dir.file("part-2.mp4"), {1, 2, 3}));
   const std::string log = dir.file("record.log");
   rt::Child child;
+  // Each step of a segment's close pauses: meanwhile the source fills the encoder's output,
+  // as a slow card would, so the failing write meets a pipeline that cannot move on its own.
+  setenv("CAMREC_TEST_STEP_PAUSE_MS", "100", 1);
   rt::spawn(child,
             {CAMREC_CLI, "record", "-q", "--fast", "--frames", "3000", "--size", "640x360", "--gop", "15",
              "--segment-duration", "1", "-o", dir.file("part-{index}.mp4")},
             log);
+  unsetenv("CAMREC_TEST_STEP_PAUSE_MS");
   int code = -1;
   // Far longer than the recording takes (two 1 s segments, as fast as the encoder goes).
   ASSERT_TRUE(child.wait_for(60'000, code)) << "camrec record hangs after a write error: " << read_text(log);
