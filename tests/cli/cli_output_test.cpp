@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What `camrec record` does with its output, run as a real process: an existing file is never
 // replaced without -y, one writer per file (an OFD lock held for the whole recording), outputs
-// that cannot hold an MP4 (FIFO, directory, standard output) refused before recording, the
-// null device accepted, SIGHUP closing the file like SIGINT, a second Ctrl-C during the close
+// that cannot hold an MP4 (FIFO, socket, directory, standard output) refused before
+// recording, the null device accepted, a write error ending a --fast recording promptly,
+// SIGHUP closing the file like SIGINT, SIGPIPE ignored, a second Ctrl-C during the close
 // reported, a third leaving a crash-safe file.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -165,6 +170,35 @@ TEST(CliOutputs, PipesDirectoriesAndStandardOutputAreRefusedBeforeRecording) {
   // A pipe as standard output: refused, not "Illegal seek" halfway.
   auto r = testing::run_command(std::string(CAMREC_CLI) + " record --fast --frames 10 --size 160x120 -y --force-format -o /dev/stdout | cat");
   EXPECT_NE(r.err.find("is a pipe (FIFO)"), std::string::npos) << r.err;
+}
+
+TEST(CliOutputs, ASocketIsRefusedBeforeRecording) {
+  testing::TempDir dir;
+  const std::string sock = dir.file("sock.mp4");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock.size(), sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  auto r = camrec_cli("record --fast --frames 10 --size 160x120 -y -o " + shell_quote(sock));
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 73) << r.err;
+  EXPECT_NE(r.err.find("is not a file an MP4 can be written to"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("frames 10"), std::string::npos) << "refused before recording: " << r.err;
+}
+
+TEST(CliSignals, AClosedProgressReaderDoesNotKillTheRecording) {
+  // SIGPIPE is ignored: the progress lines going to a reader that has gone (| head) fail
+  // quietly, and the recording completes instead of dying with 141.
+  testing::TempDir dir;
+  const std::string out = dir.file("p.mp4");
+  auto r = testing::run_command("bash -c " + shell_quote(std::string(CAMREC_CLI) +
+                                                         " record --fast --frames 90 --size 160x120 --progress plain -o " +
+                                                         shell_quote(out) + " 2>&1 | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ffprobe_packet_count(out, "v"), 90);
 }
 
 TEST(CliOutputs, TheNullDeviceTakesARecording) {
