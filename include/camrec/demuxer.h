@@ -35,6 +35,10 @@ struct TrackInfo {
   /// earliest presentation time of a sample (a fragmented track's first tfdt), as ffprobe
   /// reports a stream's start.
   int64_t start = 0;
+  /// The media time the edit list shows first, in the track timescale: the samples before it
+  /// are decoded but not presented (AAC/Opus priming, the first B-frame delay). 0 without an
+  /// edit list.
+  int64_t media_skip = 0;
   /// Duration in the track timescale (sum of the sample durations found).
   uint64_t duration = 0;
   /// What the edit list presents of the media, in the track timescale (the pre-skip and

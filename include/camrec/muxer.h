@@ -69,6 +69,10 @@ struct MuxerOptions {
   int64_t max_header_wait_us = 5'000'000;
   /// Upper bound of media bytes buffered for one fragment; a fragment is cut when reached.
   uint64_t max_fragment_bytes = 64u << 20;
+  /// Packet time 0 is the file's time 0 (remux: the input file's presentation timeline, so
+  /// packets presented before 0, AAC/Opus priming or leading pictures, are kept behind the
+  /// edit list). False: the first packet's presentation time is the file's time 0.
+  bool zero_origin = false;
   /// Called between the steps of close() ("final-moov-written", "final-moov-synced",
   /// "header-written") and after each fragment ("fragment-written"): for progress reports,
   /// and for tests that stop the process at those instants.

@@ -190,6 +190,7 @@ Status Demuxer::Impl::load_tracks() {
         // The empty edits delay the track; media_time only says which media instant is
         // shown first (B-frames' first composition offset, AAC priming).
         if (shift <= kMaxShift) t.info.start = static_cast<int64_t>(shift);
+        t.info.media_skip = e.media_time;
         shift -= e.media_time;
         break;
       }

@@ -51,6 +51,7 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
       j.number("channels", uint64_t{t.channels});
     }
     j.number("start", t.start);
+    j.number("edit_media_time", t.media_skip);
     j.number("duration", presented_duration(t));
     j.number("samples", t.sample_count);
     j.number("key_frames", t.key_frames);

@@ -130,6 +130,7 @@ Result<RecoverReport> rebuild(std::unique_ptr<io::Source> source, const std::str
                                        "written, so there is nothing to recover");
   MuxerOptions mopt;
   mopt.layout = layout;
+  mopt.zero_origin = true;  // the recording's timeline, edits included
   CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(out, mopt));
   edit::CopyOptions copy_options;
   copy_options.skip_empty_tracks = true;

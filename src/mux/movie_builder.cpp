@@ -108,12 +108,12 @@ box::MovieBox make_init_moov(const std::vector<Track*>& tracks, bool cmaf) {
       moov.traks.back().mdia.minf.stbl.sgpd.push_back(roll_description(roll));
       t->roll_in_header = true;
     }
-    if (t->presentation_delay() > 0) {
+    if (t->edit_media_time() > 0) {
       // B-frames: show the media from its first frame's presentation on; Opus: from the
-      // end of the pre-skip. A zero duration means "the whole track" in a fragmented file
-      // (14496-12 8.6.6.1).
+      // end of the pre-skip; media kept from before the origin (AAC priming): after it. A
+      // zero duration means "the whole track" in a fragmented file (14496-12 8.6.6.1).
       box::EditListBox elst;
-      elst.entries.push_back({0, t->presentation_delay(), 1, 0});
+      elst.entries.push_back({0, t->edit_media_time(), 1, 0});
       moov.traks.back().edts = box::EditBox{};
       moov.traks.back().edts->elst = std::move(elst);
     }
@@ -154,18 +154,19 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
     trak.mdia.mdhd.version = media_duration > UINT32_MAX ? 1 : 0;
     uint64_t start = t->decode_base > 0 ? movie_duration(*t, static_cast<uint64_t>(t->decode_base)) : 0;
     // Opus: the pre-skip at the start and the padding of the last packet are not presented
-    // (Opus in ISOBMFF 4.4), so players output exactly the samples captured.
-    const uint64_t hidden = uint64_t{t->input->priming()} + t->end_trim;
+    // (Opus in ISOBMFF 4.4), so players output exactly the samples captured; media kept from
+    // before the origin (AAC priming, leading pictures) is not presented either.
+    const uint64_t hidden = uint64_t{t->input->priming()} + t->end_trim + static_cast<uint64_t>(t->preroll);
     uint64_t length = movie_duration(*t, media_duration - std::min(media_duration, hidden));
     trak.tkhd.duration = start + length;
     trak.tkhd.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
-    const int64_t delay = t->presentation_delay();
-    if (start > 0 || delay > 0) {
-      // A track that starts after the file's origin gets an empty edit first; B-frames get
-      // media_time = the first frame's composition offset (8.6.6).
+    const int64_t media_time = t->edit_media_time();
+    if (start > 0 || media_time > 0) {
+      // A track that starts after the file's origin gets an empty edit first; B-frames and
+      // priming get media_time = the media instant presented at the track's start (8.6.6).
       box::EditListBox elst;
       if (start > 0) elst.entries.push_back({start, -1, 1, 0});
-      elst.entries.push_back({length, delay, 1, 0});
+      elst.entries.push_back({length, media_time, 1, 0});
       elst.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
       trak.edts = box::EditBox{};
       trak.edts->elst = std::move(elst);

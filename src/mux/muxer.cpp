@@ -188,7 +188,7 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     }
     if (!origin_set) {
       origin_set = true;
-      origin = packet.pts;
+      origin = options.zero_origin ? 0 : packet.pts;
       origin_timescale = packet.timescale;
     }
     // The origin came from another track's packet; in this track's ticks it may not fit.
@@ -197,8 +197,9 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       return make_error(Errc::invalid_argument, "packet time too far from the file's first packet");
     }
     int64_t start = pts - rescale(origin, origin_timescale, ts);
-    if (start < 0) {
-      // Media from before the file's first instant: nothing to show it against.
+    if (start < 0 && header_written) {
+      // Media from before the file's first instant, on a track that joins after the header:
+      // the fragmented header's edit list is written and cannot hide it any more.
       discard();
       ++stats.samples_dropped;
       return Status::ok();
@@ -206,7 +207,10 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     t.started = true;
     t.first_pts = pts;
     t.first_dts = dts;
-    t.decode_base = start;
+    // Media presented before the origin (AAC priming, leading pictures) is kept: the track
+    // starts at the origin and the edit list skips the media before it (14496-12 8.6.6).
+    t.preroll = std::max<int64_t>(0, -start);
+    t.decode_base = std::max<int64_t>(0, start);
   }
 
   const int64_t input_decode_time = dts - t.first_dts + t.decode_base;

@@ -37,6 +37,9 @@ struct Track {
   int64_t first_pts = 0;
   int64_t first_dts = 0;
   int64_t decode_base = 0;
+  /// Media ticks of the first samples presented before the file's origin (AAC priming at a
+  /// negative time): kept in the file, hidden by the edit list.
+  int64_t preroll = 0;
   int64_t last_decode_time = 0;    ///< Of the latest sample, as written (after smoothing).
   int64_t last_input_decode_time = 0;  ///< Of the latest packet, as given (for the order check).
   uint32_t last_duration = 0;      ///< Duration of the previous sample, to guess the last one.
@@ -56,6 +59,9 @@ struct Track {
   int64_t presentation_delay() const {
     return std::max<int64_t>(0, first_pts - first_dts) + input->priming();
   }
+  /// The edit list's media_time: the media instant shown at the track's start (the
+  /// B-frame delay and Opus pre-skip above, plus media kept from before the origin).
+  int64_t edit_media_time() const { return presentation_delay() + preroll; }
   /// Subtracted from every pts - dts so no offset goes negative when the first sample's is
   /// (inputs with dts > pts, which only files with negative offsets produce).
   int64_t offset_bias() const { return std::min<int64_t>(0, first_pts - first_dts); }

@@ -124,6 +124,9 @@ int run_remux(const RemuxOptions& o) {
   }
   Status writable = check_output_directory(o.output);
   if (!writable.is_ok()) return report_output_error("remux", writable);
+  // An MP4 input keeps its presentation timeline: what it shows at 0 stays at 0, and what
+  // it hides before 0 (priming, leading pictures) stays hidden behind the edit list.
+  options->zero_origin = !*vc;
   auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_output_error("remux", muxer.error());
   uint64_t frames = 0;
