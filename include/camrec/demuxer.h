@@ -30,6 +30,7 @@ struct TrackInfo {
   uint32_t sample_rate = 0;   ///< Audio: from the sample entry.
   uint32_t channels = 0;
   uint32_t description_count = 0;  ///< Sample descriptions (stsd entries).
+  std::vector<std::string> sample_entries;  ///< Type of every sample description, in stsd order.
   /// Presentation start in the track timescale: the empty edits of the edit list, i.e. how
   /// long after the movie's start the track begins (0 for most tracks). After scan(): the
   /// earliest presentation time of a sample (a fragmented track's first tfdt), as ffprobe

@@ -73,6 +73,10 @@ struct MuxerOptions {
   /// packets presented before 0, AAC/Opus priming or leading pictures, are kept behind the
   /// edit list). False: the first packet's presentation time is the file's time 0.
   bool zero_origin = false;
+  /// Bytes kept free after the file header, where the header is rewritten when a track
+  /// gains a sample description after it was written (new parameter sets: docs/file-layout.md).
+  /// Each change takes the header's size again; 0 refuses such changes once the header is out.
+  uint32_t header_reserve_bytes = 8192;
   /// Called between the steps of close() ("final-moov-written", "final-moov-synced",
   /// "header-written") and after each fragment ("fragment-written"): for progress reports,
   /// and for tests that stop the process at those instants.
@@ -150,8 +154,14 @@ class Muxer final : public MediaWriter {
   Result<uint32_t> add_audio_track(const AudioTrackConfig& config) override;
 
   /// Writes one packet to `track`. Decode times must increase within a track. The first
-  /// video packet must be a key frame with its parameter sets.
+  /// video packet must be a key frame with its parameter sets. A key frame whose parameter
+  /// sets differ from the current ones starts a new sample description.
   Status write(uint32_t track, const Packet& packet) override;
+
+  /// Video: parameter sets (Annex B VPS/SPS/PPS NAL units only, as a K230 encoder's HEADER
+  /// pack) that apply from the track's next key frame on. Errors: invalid_argument for an
+  /// audio track or other NAL units; the track is unchanged then.
+  Status write_parameter_sets(uint32_t track, std::span<const uint8_t> annexb);
 
   /// Finishes the file (regular layout: turns it into a regular MP4). Idempotent.
   Status close() override;

@@ -159,6 +159,9 @@ Status Demuxer::Impl::load_tracks() {
     const auto& stbl = t.trak.mdia.minf.stbl;
     t.info.description_count =
         static_cast<uint32_t>(stbl.stsd.visual.size() + stbl.stsd.audio.size() + stbl.stsd.other.size());
+    for (const auto& e : stbl.stsd.visual) t.info.sample_entries.push_back(box::fourcc_string(e.type));
+    for (const auto& e : stbl.stsd.audio) t.info.sample_entries.push_back(box::fourcc_string(e.type));
+    for (const auto& e : stbl.stsd.other) t.info.sample_entries.push_back(box::fourcc_string(e.type));
     describe_track(t);
     // QuickTime raw audio lists one sample per PCM frame with duration 1: read it a chunk at
     // a time, as players do.

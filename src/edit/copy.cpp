@@ -17,6 +17,16 @@ Result<CopyReport> copy_samples(Demuxer& demuxer, MediaWriter& muxer, const Copy
     std::optional<uint32_t> out;
     int64_t track_shift = 0;
     const std::string& e = t.sample_entry;
+    // New parameter sets of the same codec become new descriptions of the output track;
+    // another codec cannot share one track.
+    for (const auto& other : t.sample_entries) {
+      const bool same = other == e || (e.rfind("avc", 0) == 0 && other.rfind("avc", 0) == 0) ||
+                        ((e == "hvc1" || e == "hev1") && (other == "hvc1" || other == "hev1"));
+      if (!same)
+        return make_error(Errc::unsupported, "track " + std::to_string(t.track_id) + " changes codec from '" + e +
+                                                 "' to '" + other + "': camrec writes one codec per track; split the "
+                                                 "input where the codec changes");
+    }
     if (options.skip_empty_tracks && t.sample_count == 0) {
       report.skipped_tracks.push_back("track " + std::to_string(t.track_id) + " (no sample)");
     } else if (t.video && (e == "avc1" || e == "avc3" || e == "hvc1" || e == "hev1")) {

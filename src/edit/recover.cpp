@@ -31,11 +31,15 @@ struct HybridShape {
 HybridShape hybrid_shape(const box::TopLevelBoxes& top) {
   HybridShape shape;
   const auto& b = top.boxes;
-  if (b.size() >= 3 && b[0].type == fourcc("ftyp") && b[1].type == fourcc("free") && b[1].size == 16 &&
-      b[2].type == fourcc("moov")) {
+  // The moov may follow free boxes: the header reserve, or a header rewritten for new
+  // parameter sets (the old moov typed free before the new one).
+  size_t moov = 2;
+  while (moov < b.size() && b[moov].type == fourcc("free")) ++moov;
+  if (b.size() > moov && b[0].type == fourcc("ftyp") && b[1].type == fourcc("free") && b[1].size == 16 &&
+      b[moov].type == fourcc("moov")) {
     shape.hybrid = true;
     shape.placeholder = b[1].offset;
-    if (b.size() > 3 && b.back().type == fourcc("moov") && top.complete()) {
+    if (b.size() > moov + 1 && b.back().type == fourcc("moov") && top.complete()) {
       shape.final_moov_whole = true;
       shape.final_moov = b.back().offset;
     }

@@ -215,6 +215,11 @@ box::MovieFragmentBox make_moof(uint32_t sequence_number, const std::vector<Frag
     box::TrackFragmentBox traf;
     traf.tfhd.flags = box::TrackFragmentHeaderBox::kDefaultBaseIsMoof;
     traf.tfhd.track_ID = t.track_id;
+    if (t.pending.front().description != 1) {
+      // trex says description 1; the run's samples all share one (a change cuts the fragment).
+      traf.tfhd.flags |= box::TrackFragmentHeaderBox::kSampleDescriptionIndexPresent;
+      traf.tfhd.sample_description_index = t.pending.front().description;
+    }
     box::TrackFragmentDecodeTimeBox tfdt;
     tfdt.base_media_decode_time = static_cast<uint64_t>(t.pending.front().decode_time);
     tfdt.version = tfdt.base_media_decode_time > UINT32_MAX ? 1 : 0;

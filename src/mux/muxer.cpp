@@ -113,6 +113,13 @@ Status Muxer::write(uint32_t track, const Packet& packet) {
   return impl_->write(track, packet);
 }
 
+Status Muxer::write_parameter_sets(uint32_t track, std::span<const uint8_t> annexb) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closed) return make_error(Errc::wrong_state, "write_parameter_sets after close");
+  if (track >= impl_->tracks.size()) return make_error(Errc::invalid_argument, "no track " + std::to_string(track));
+  return impl_->tracks[track]->input->hold_parameter_sets(annexb);
+}
+
 Status Muxer::close() {
   std::lock_guard lock(impl_->mutex);
   return impl_->close();
@@ -249,7 +256,8 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     t.last_duration = t.pending.back().duration;
   }
   if (!t.pending.empty() || t.samples_written > 0) {
-    if (should_cut(t, sample.sync, decode_time)) {
+    // A fragment's run has one sample description (tfhd), a chunk too (stsc).
+    if (sample.description != t.last_description || should_cut(t, sample.sync, decode_time)) {
       Status flushed = flush_fragment(false);
       if (!flushed.is_ok()) {
         discard();
@@ -260,7 +268,8 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
 
   if (duration) t.last_duration = duration;
   t.pending.push_back({static_cast<uint32_t>(sample.size), duration, decode_time,
-                       static_cast<int32_t>(offset), sample.sync});
+                       static_cast<int32_t>(offset), sample.sync, sample.description});
+  t.last_description = sample.description;
   t.last_decode_time = decode_time;
   t.last_input_decode_time = input_decode_time;
   return Status::ok();
@@ -330,7 +339,10 @@ std::vector<Track*> Muxer::Impl::header_tracks() {
 Status Muxer::Impl::write_header() {
   // A configured track is declared even when it has no sample yet, so that it may join
   // later (audio usually starts a little after video).
-  for (auto& t : tracks) t->in_header = t->input->configured();
+  for (auto& t : tracks) {
+    t->in_header = t->input->configured();
+    t->header_descriptions = t->in_header ? t->input->description_count() : 0;
+  }
   auto in_header = header_tracks();
   io::ByteWriter w;
   box::write_box(w, mux::make_ftyp(options, in_header));
@@ -342,8 +354,18 @@ Status Muxer::Impl::write_header() {
     box::write_box(w, placeholder);
   }
   box::MovieBox init_moov = mux::make_init_moov(in_header, options.cmaf);
-  mehd_offset = sink->size() + w.size() + mux::mehd_duration_offset(init_moov);
+  moov_offset = sink->size() + w.size();
+  mehd_offset = moov_offset + mux::mehd_duration_offset(init_moov);
   box::write_box(w, init_moov);
+  reserve_offset = sink->size() + w.size();
+  reserve_size = 0;
+  if (options.header_reserve_bytes >= 8) {
+    // Room for the header to be rewritten in when a track gains a sample description.
+    box::FreeSpaceBox reserve;
+    reserve.data.assign(options.header_reserve_bytes - 8, 0);
+    box::write_box(w, reserve);
+    reserve_size = options.header_reserve_bytes;
+  }
   uint64_t before = sink->size();
   Status s = sink->append(w.span());
   if (!s.is_ok()) return fail_output(s, before);
@@ -375,6 +397,11 @@ Status Muxer::Impl::flush_fragment(bool everything) {
     runs.push_back({t.get(), n});
   }
   if (runs.empty()) return Status::ok();
+  for (const auto& run : runs)
+    if (run.track->pending.front().description > run.track->header_descriptions) {
+      CAMREC_RETURN_IF_ERROR(update_header());
+      break;
+    }
   int64_t end_us = 0;
   if (options.cmaf) {
     // CMAF (23000-19 7.3.2.3): one traf per moof, so each track's samples get a fragment
@@ -428,11 +455,11 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
         uint64_t at = data_offset;
         for (size_t i = 0; i < n; ++i) {
           const auto& p = t.pending[i];
-          t.index.add_pcm_chunk(at, 1, p.size / frame_bytes, frame_bytes, p.duration);
+          t.index.add_pcm_chunk(at, p.description, p.size / frame_bytes, frame_bytes, p.duration);
           at += p.size;
         }
       } else {
-        t.index.begin_chunk(data_offset, 1);
+        t.index.begin_chunk(data_offset, t.pending.front().description);
         for (size_t i = 0; i < n; ++i) {
           const auto& p = t.pending[i];
           t.index.add_sample(p.size, p.duration, p.composition_offset, p.sync);

@@ -26,6 +26,9 @@ struct Muxer::Impl {
   Status failed;                 ///< First output error; the file is left valid before it.
   uint64_t placeholder_offset = 0;  ///< Regular layout: where the 16-byte free box is.
   uint64_t mehd_offset = 0;      ///< File offset of the init moov's mehd duration field.
+  uint64_t moov_offset = 0;      ///< File offset of the moov readers use while recording.
+  uint64_t reserve_offset = 0;   ///< File offset of the free box the header may be rewritten in...
+  uint64_t reserve_size = 0;     ///< ...and its size (0: none left).
   uint32_t sequence_number = 0;
   bool origin_set = false;
   int64_t origin = 0;            ///< Presentation time all tracks are relative to...
@@ -40,6 +43,8 @@ struct Muxer::Impl {
   mux::Track* lead_track();
   bool should_cut(mux::Track& t, bool sync, int64_t decode_time);
   Status write_header();
+  /// Rewrites the file header with every track's sample descriptions (header_update.cpp).
+  Status update_header();
   Status flush_fragment(bool everything);
   /// Writes one fragment (moof + mdat) of the first samples of `runs`; `end_us` grows to
   /// the end of the latest sample written.

@@ -20,6 +20,7 @@ struct PendingSample {
   int64_t decode_time = 0;
   int32_t composition_offset = 0;
   bool sync = false;
+  uint32_t description = 1;  ///< 1-based stsd entry.
 };
 
 struct Track {
@@ -27,6 +28,8 @@ struct Track {
   std::unique_ptr<TrackInput> input;
   bool in_header = false;  ///< Declared in the file's init moov.
   bool roll_in_header = false;  ///< The init moov describes its 'roll' group (Opus).
+  uint32_t header_descriptions = 0;  ///< Sample descriptions the file's header declares.
+  uint32_t last_description = 1;     ///< Of the latest sample: a change cuts the fragment.
 
   // Timing: decode_time = dts - first_dts + decode_base, all in the track timescale;
   // composition offset = pts - dts (non-negative for any real stream), and the edit list

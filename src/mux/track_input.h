@@ -18,6 +18,7 @@ struct InputSample {
   bool sync = true;               ///< A random access point (key frame).
   bool drop = false;              ///< Not to be written (e.g. RASL after a starting CRA).
   uint32_t duration = 0;          ///< In the track timescale when the packet tells it; else 0.
+  uint32_t description = 1;       ///< 1-based sample description (stsd entry) of the sample.
 };
 
 class TrackInput {
@@ -30,6 +31,15 @@ class TrackInput {
   virtual bool configured() const = 0;
   /// Adds the sample description(s) to `stsd`; only when configured().
   virtual void describe(box::SampleDescriptionBox& stsd) const = 0;
+  /// Sample descriptions known so far (video: one per distinct set of parameter sets).
+  virtual uint32_t description_count() const { return 1; }
+  /// Takes parameter sets (Annex B, parameter set NAL units only) that apply from the next
+  /// key frame on, as if they had come in front of it. Errors: invalid_argument for other
+  /// NAL units or a track without parameter sets.
+  virtual Status hold_parameter_sets(std::span<const uint8_t> annexb) {
+    (void)annexb;
+    return make_error(Errc::invalid_argument, "this track has no parameter sets");
+  }
   virtual bool is_video() const = 0;
   /// Track timescale (ticks per second).
   virtual Timescale timescale() const = 0;

@@ -1,5 +1,6 @@
 // Annex B access units to MP4 samples: parameter sets move into the sample entry ('avc1' +
-// avcC, 'hvc1' + hvcC: Apple players refuse 'hev1'), AUDs are dropped, SEI is kept.
+// avcC, 'hvc1' + hvcC: Apple players refuse 'hev1'), one entry per distinct set of parameter
+// sets, AUDs are dropped, SEI is kept.
 #include <algorithm>
 
 #include "codec/access_unit.h"
@@ -17,7 +18,7 @@ constexpr size_t kMaxAccessUnit = 64u << 20;
 
 class VideoInput : public TrackInput {
  public:
-  VideoInput(const VideoTrackConfig& c, codec::VideoCodec vc) : config_(c), parser_(vc) {
+  VideoInput(const VideoTrackConfig& c, codec::VideoCodec vc) : config_(c), vc_(vc), parser_(vc) {
     timescale_ = c.timescale ? c.timescale : 90'000;
   }
 
@@ -26,7 +27,17 @@ class VideoInput : public TrackInput {
       return make_error(Errc::limit_exceeded, "access unit of " + std::to_string(packet.size()) +
                                                   " bytes is larger than the limit of 64 MiB per video frame");
     const size_t before = out.size();
-    CAMREC_RETURN_IF_ERROR(parser_.parse(packet, au_, &out));
+    if (!held_.empty()) {
+      // Parameter sets handed over alone go in front of the next access unit, so the parser
+      // takes them before its slices (a key frame's; on another frame they wait in the
+      // parser's sets for the next key frame all the same).
+      std::vector<uint8_t> joined = held_;
+      joined.insert(joined.end(), packet.begin(), packet.end());
+      CAMREC_RETURN_IF_ERROR(parser_.parse(joined, au_, &out));
+      held_.clear();
+    } else {
+      CAMREC_RETURN_IF_ERROR(parser_.parse(packet, au_, &out));
+    }
     InputSample s;
     s.size = out.size() - before;
     if (!parser_.seen_key_frame()) {
@@ -42,89 +53,136 @@ class VideoInput : public TrackInput {
     if (!configured_) {
       if (!au_.is_key || !sets.complete())
         return make_error(Errc::malformed, "the first key frame comes without its parameter sets");
-      CAMREC_RETURN_IF_ERROR(configure(sets));
-    } else if (au_.parameter_sets_changed && !(sets == sets_)) {
-      // The init segment of a fragmented file cannot gain a sample description; a new
-      // file is the honest answer.
-      return make_error(Errc::unsupported, "the stream's parameter sets changed mid-stream; start a new file");
+      CAMREC_RETURN_IF_ERROR(select_description(sets));
+      configured_ = true;
+    } else if (au_.is_key && !(sets == descriptions_[current_ - 1].sets)) {
+      // New parameters (an encoder restarted or reconfigured, clips joined): a new sample
+      // description from this key frame on (14496-12 8.5.2); the pictures before it keep
+      // theirs. Sets that only repeat in-band are equal and change nothing.
+      CAMREC_RETURN_IF_ERROR(select_description(sets));
     }
     s.sync = au_.is_key;
+    s.description = current_;
     return s;
+  }
+
+  uint32_t description_count() const override { return static_cast<uint32_t>(descriptions_.size()); }
+
+  Status hold_parameter_sets(std::span<const uint8_t> annexb) override {
+    CAMREC_ASSIGN_OR_RETURN(auto nals, codec::split_annexb(annexb));
+    if (nals.empty()) return make_error(Errc::invalid_argument, "no NAL unit in the parameter sets");
+    for (const auto& nal : nals)
+      if (!codec::is_parameter_set(vc_, nal))
+        return make_error(Errc::invalid_argument, "a unit of parameter sets holds a NAL unit that is not a VPS, SPS or PPS");
+    if (held_.size() + annexb.size() > kMaxAccessUnit)
+      return make_error(Errc::limit_exceeded, "parameter sets of more than " + std::to_string(kMaxAccessUnit) + " bytes");
+    held_.insert(held_.end(), annexb.begin(), annexb.end());
+    return Status::ok();
   }
 
   bool configured() const override { return configured_; }
   bool is_video() const override { return true; }
   Timescale timescale() const override { return timescale_; }
-  uint32_t width() const override { return width_; }
-  uint32_t height() const override { return height_; }
+  // The track header shows the first description's size and codec.
+  uint32_t width() const override { return descriptions_.empty() ? 0 : descriptions_[0].width; }
+  uint32_t height() const override { return descriptions_.empty() ? 0 : descriptions_[0].height; }
   uint32_t presentation_width() const override {
     // 14496-12 8.3.2.3: tkhd holds the presentation size, the coded width stretched by the
     // sample aspect ratio (ffmpeg writes 853.33 for 640 pixels of SAR 4:3), in 16.16.
-    if (!sar_width_ || !sar_height_ || sar_width_ == sar_height_) return width_ << 16;
-    uint64_t fixed = (uint64_t{width_} * sar_width_ << 16) / sar_height_;
+    if (descriptions_.empty()) return 0;
+    const auto& d = descriptions_[0];
+    if (!d.format.sar_width || !d.format.sar_height || d.format.sar_width == d.format.sar_height) return d.width << 16;
+    uint64_t fixed = (uint64_t{d.width} * d.format.sar_width << 16) / d.format.sar_height;
     return static_cast<uint32_t>(std::min<uint64_t>(fixed, UINT32_MAX));
   }
-  std::string codec_string() const override { return codec_string_; }
+  std::string codec_string() const override { return descriptions_.empty() ? "" : descriptions_[0].codec_string; }
 
   void describe(box::SampleDescriptionBox& stsd) const override {
-    box::VisualSampleEntry e;
     const bool hevc = config_.codec == Codec::h265;
-    e.type = hevc ? fourcc("hvc1") : fourcc("avc1");
-    e.data_reference_index = 1;
-    e.width = static_cast<uint16_t>(width_);
-    e.height = static_cast<uint16_t>(height_);
-    if (hevc) {
-      e.hvcC = box::HevcConfigurationBox{};
-      e.hvcC->record = record_;
-    } else {
-      e.avcC = box::AvcConfigurationBox{};
-      e.avcC->record = record_;
+    for (const auto& d : descriptions_) {
+      box::VisualSampleEntry e;
+      e.type = hevc ? fourcc("hvc1") : fourcc("avc1");
+      e.data_reference_index = 1;
+      e.width = static_cast<uint16_t>(d.width);
+      e.height = static_cast<uint16_t>(d.height);
+      if (hevc) {
+        e.hvcC = box::HevcConfigurationBox{};
+        e.hvcC->record = d.record;
+      } else {
+        e.avcC = box::AvcConfigurationBox{};
+        e.avcC->record = d.record;
+      }
+      const auto& f = d.format;
+      if (f.sar_width && f.sar_height && f.sar_width != f.sar_height) {
+        e.pasp = box::PixelAspectRatioBox{};
+        e.pasp->hSpacing = f.sar_width;
+        e.pasp->vSpacing = f.sar_height;
+      }
+      if (f.signal_type_present) {
+        // The VUI's colour description as 'nclx' (what ffmpeg and GPAC write): players that
+        // read colour from the container (browsers, Apple) otherwise guess it.
+        e.colr = box::ColourInformationBox{};
+        e.colr->colour_primaries = f.colour_primaries;
+        e.colr->transfer_characteristics = f.transfer_characteristics;
+        e.colr->matrix_coefficients = f.matrix_coefficients;
+        e.colr->full_range_flag = f.full_range ? 1 : 0;
+      }
+      stsd.visual.push_back(std::move(e));
     }
-    if (sar_width_ && sar_height_ && sar_width_ != sar_height_) {
-      e.pasp = box::PixelAspectRatioBox{};
-      e.pasp->hSpacing = sar_width_;
-      e.pasp->vSpacing = sar_height_;
-    }
-    if (format_.signal_type_present) {
-      // The VUI's colour description as 'nclx' (what ffmpeg and GPAC write): players that
-      // read colour from the container (browsers, Apple) otherwise guess it.
-      e.colr = box::ColourInformationBox{};
-      e.colr->colour_primaries = format_.colour_primaries;
-      e.colr->transfer_characteristics = format_.transfer_characteristics;
-      e.colr->matrix_coefficients = format_.matrix_coefficients;
-      e.colr->full_range_flag = format_.full_range ? 1 : 0;
-    }
-    stsd.visual.push_back(std::move(e));
   }
 
  private:
-  Status configure(const codec::VideoParameterSets& sets) {
-    CAMREC_ASSIGN_OR_RETURN(record_, codec::build_decoder_config(sets));
+  /// One sample description: the parameter sets and what the sample entry says of them.
+  struct Description {
+    codec::VideoParameterSets sets;
+    std::vector<uint8_t> record;
+    std::string codec_string;
+    uint32_t width = 0, height = 0;
+    codec::VideoFormat format;  ///< Sample aspect ratio and colour of the SPS's VUI.
+  };
+
+  /// Makes `sets` the current description: an earlier one with the same sets, or a new one.
+  /// On error nothing changes.
+  Status select_description(const codec::VideoParameterSets& sets) {
+    for (size_t i = 0; i < descriptions_.size(); ++i) {
+      if (descriptions_[i].sets == sets) {
+        current_ = static_cast<uint32_t>(i + 1);
+        return Status::ok();
+      }
+    }
+    if (descriptions_.size() >= kMaxDescriptions)
+      return make_error(Errc::limit_exceeded, "more than " + std::to_string(kMaxDescriptions) +
+                                                  " different parameter sets in one track; start a new file");
+    Description d;
+    d.sets = sets;
+    CAMREC_ASSIGN_OR_RETURN(d.record, codec::build_decoder_config(sets));
     CAMREC_ASSIGN_OR_RETURN(auto format, codec::describe_video(sets));
-    CAMREC_ASSIGN_OR_RETURN(codec_string_, codec::codec_string(sets));
-    width_ = config_.width ? config_.width : format.width;
-    height_ = config_.height ? config_.height : format.height;
-    if (width_ == 0 || height_ == 0 || width_ > 65535 || height_ > 65535)
-      return make_error(Errc::malformed, "video size " + std::to_string(width_) + "x" + std::to_string(height_));
-    format_ = format;
-    sar_width_ = format.sar_width;
-    sar_height_ = format.sar_height;
-    sets_ = sets;
-    configured_ = true;
+    CAMREC_ASSIGN_OR_RETURN(d.codec_string, codec::codec_string(sets));
+    // The configured display size applies to the first description; later ones are new
+    // streams with their own size.
+    const bool first = descriptions_.empty();
+    d.width = first && config_.width ? config_.width : format.width;
+    d.height = first && config_.height ? config_.height : format.height;
+    if (d.width == 0 || d.height == 0 || d.width > 65535 || d.height > 65535)
+      return make_error(Errc::malformed, "video size " + std::to_string(d.width) + "x" + std::to_string(d.height));
+    d.format = format;
+    descriptions_.push_back(std::move(d));
+    current_ = static_cast<uint32_t>(descriptions_.size());
     return Status::ok();
   }
 
+  /// Different parameter sets one track may switch between (each is a sample entry).
+  static constexpr size_t kMaxDescriptions = 64;
+
   VideoTrackConfig config_;
+  codec::VideoCodec vc_;
   Timescale timescale_ = 90'000;
   codec::AccessUnitParser parser_;
   codec::AccessUnit au_;
-  codec::VideoParameterSets sets_;
   bool configured_ = false;
-  std::vector<uint8_t> record_;
-  std::string codec_string_;
-  uint32_t width_ = 0, height_ = 0;
-  uint16_t sar_width_ = 0, sar_height_ = 0;
-  codec::VideoFormat format_;
+  std::vector<Description> descriptions_;
+  uint32_t current_ = 1;       ///< 1-based index of the description of the latest sample.
+  std::vector<uint8_t> held_;  ///< Parameter sets waiting for the next access unit.
 };
 
 }  // namespace
