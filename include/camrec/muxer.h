@@ -71,7 +71,8 @@ struct MuxerOptions {
   uint64_t max_fragment_bytes = 64u << 20;
   /// Packet time 0 is the file's time 0 (remux: the input file's presentation timeline, so
   /// packets presented before 0, AAC/Opus priming or leading pictures, are kept behind the
-  /// edit list). False: the first packet's presentation time is the file's time 0.
+  /// edit list). False: the first packet's presentation time is the file's time 0, and a
+  /// track's packets presented before it are dropped (counted in samples_dropped).
   bool zero_origin = false;
   /// Bytes kept free after the file header, where the header is rewritten when a track
   /// gains a sample description after it was written (new parameter sets: docs/file-layout.md).

@@ -54,11 +54,11 @@ Status Muxer::Impl::update_header() {
   if (!s.is_ok()) return fail(s);
   if (options.on_step) options.on_step("header-moov-added");
   // 4. The old moov becomes free: the new one is the file's header.
-  s = sink->write_at(moov_offset + 4, kFree);
+  s = sink->write_at(header_moov_offset + 4, kFree);
   if (!s.is_ok()) return fail(s);
   if (options.on_step) options.on_step("header-updated");
 
-  moov_offset = new_moov;
+  header_moov_offset = new_moov;
   mehd_offset = new_moov + mux::mehd_duration_offset(moov);
   reserve_offset = new_moov + moov_size;
   reserve_size = rest;

@@ -204,9 +204,10 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       return make_error(Errc::invalid_argument, "packet time too far from the file's first packet");
     }
     int64_t start = pts - rescale(origin, origin_timescale, ts);
-    if (start < 0 && header_written) {
-      // Media from before the file's first instant, on a track that joins after the header:
-      // the fragmented header's edit list is written and cannot hide it any more.
+    if (start < 0 && (header_written || !options.zero_origin)) {
+      // Media from before the file's first instant. A recording starts at its first packet
+      // and has nothing to show it against; on a track that joins after the header, the
+      // fragmented header's edit list is written and cannot hide it any more.
       discard();
       ++stats.samples_dropped;
       return Status::ok();
@@ -214,8 +215,9 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
     t.started = true;
     t.first_pts = pts;
     t.first_dts = dts;
-    // Media presented before the origin (AAC priming, leading pictures) is kept: the track
-    // starts at the origin and the edit list skips the media before it (14496-12 8.6.6).
+    // With a zero origin (remux), media presented before it (AAC priming, leading pictures)
+    // is kept: the track starts at the origin and the edit list skips the media before it
+    // (14496-12 8.6.6).
     t.preroll = std::max<int64_t>(0, -start);
     t.decode_base = std::max<int64_t>(0, start);
   }
@@ -354,8 +356,8 @@ Status Muxer::Impl::write_header() {
     box::write_box(w, placeholder);
   }
   box::MovieBox init_moov = mux::make_init_moov(in_header, options.cmaf);
-  moov_offset = sink->size() + w.size();
-  mehd_offset = moov_offset + mux::mehd_duration_offset(init_moov);
+  header_moov_offset = sink->size() + w.size();
+  mehd_offset = header_moov_offset + mux::mehd_duration_offset(init_moov);
   box::write_box(w, init_moov);
   reserve_offset = sink->size() + w.size();
   reserve_size = 0;
