@@ -118,8 +118,8 @@ std::vector<Case> cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Inputs, LosslessRemuxTest, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return info.param.input + (info.param.fragmented ? "_fmp4" : "_regular");
+                         [](const ::testing::TestParamInfo<Case>& case_info) {
+                           return case_info.param.input + (case_info.param.fragmented ? "_fmp4" : "_regular");
                          });
 
 TEST(LosslessRemux, InfoShowsThePrimingEdit) {

@@ -104,7 +104,7 @@ TEST(LeadingPictures, SegmentsStartingAtACraShowEveryKeptFrameAtItsTime) {
   EXPECT_LT(total, static_cast<size_t>(kFrames));
 }
 
-TEST(LeadingPictures, RemuxOfAnMp4CutAtACraShowsEveryKeptFrameAtItsTime) {
+TEST(LeadingPictures, RemuxOfAnMp4CutAtACraPresentsWhatTheInputDoes) {
   const OpenGop& g = open_gop();
   testing::TempDir dir;
   auto r = camrec("remux -y " + shell_quote(g.stream) + " --fps 30 " + shell_quote(dir.file("og.mp4")));
@@ -114,13 +114,22 @@ TEST(LeadingPictures, RemuxOfAnMp4CutAtACraShowsEveryKeptFrameAtItsTime) {
   auto cut = testing::run_command("ffmpeg -nostdin -v error -y -ss 1.5 -i " + shell_quote(dir.file("og.mp4")) +
                                   " -c copy " + shell_quote(dir.file("cut.mp4")));
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
-  for (const char* layout : {"", " --fmp4"}) {
-    r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")) + layout);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    size_t n = 0;
-    EXPECT_EQ(expect_consecutive_frames(g, dir.file("out.mp4"), &n), 30) << layout;
-    EXPECT_GE(n, 52u) << layout;
-  }
+  // Its edit list starts the presentation at 1.5 s: the regular output keeps that edit and
+  // decodes to exactly the frames the cut file shows (from frame 45 on).
+  std::string err;
+  const auto shown = testing::video_frame_md5s(dir.file("cut.mp4"), &err);
+  ASSERT_EQ(shown.size(), 45u) << err;
+  EXPECT_EQ(frame_index(g, shown[0]), 45);
+  r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::video_frame_md5s(dir.file("out.mp4"), &err), shown) << err;
+  // ffmpeg 5.1 does not apply a fragmented file's edit list: it shows every kept frame from
+  // the CRA on, each at its time.
+  r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")) + " --fmp4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t n = 0;
+  EXPECT_EQ(expect_consecutive_frames(g, dir.file("out.mp4"), &n), 30);
+  EXPECT_GE(n, 52u);
 }
 
 /// Rewrites the regular MP4 at `path` (ftyp, mdat, moov) the way GPAC writes H.265: an

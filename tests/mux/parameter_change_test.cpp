@@ -127,8 +127,8 @@ std::vector<Case> cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Streams, ParameterChangeTest, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return info.param.stream + (info.param.fragmented ? "_fmp4" : "_regular");
+                         [](const ::testing::TestParamInfo<Case>& case_info) {
+                           return case_info.param.stream + (case_info.param.fragmented ? "_fmp4" : "_regular");
                          });
 
 /// The packets of the first two joined streams' halves through the Muxer API.
