@@ -316,7 +316,10 @@ TEST(CliDurability, OneSyncPerFragmentByDefaultOffTheCapturePath) {
                           shell_quote(dir.file("never.mp4")));
   unsetenv("CAMREC_TEST_SYNC_DELAY_MS");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(rt::summary_dropped(r.err), 0) << r.err;
+  // Syncs on the capture path would block 600 ms of every second and drop most of the 120
+  // frames. A busy machine (or a sanitizer build, several times slower) may drop a frame or
+  // two while the encoder starts, which says nothing about where the syncs run.
+  EXPECT_LE(rt::summary_dropped(r.err), 6) << r.err;
   size_t syncs = 0;
   for (size_t at = 0; (at = r.err.find("background sync done", at)) != std::string::npos; ++at) ++syncs;
   EXPECT_GE(syncs, 5u) << r.err;
