@@ -73,7 +73,7 @@ Result<bool> add_parameter_set(VideoParameterSets& sets, NalView nal) {
   }
 }
 
-Result<std::vector<uint8_t>> build_decoder_config(const VideoParameterSets& sets) {
+Result<std::vector<uint8_t>> build_decoder_config(const VideoParameterSets& sets, bool in_band) {
   if (!sets.complete())
     return make_error(Errc::invalid_argument, std::string("incomplete ") + codec_name(sets.codec) +
                                                   " parameter sets (" + std::to_string(sets.vps.size()) + " VPS, " +
@@ -83,7 +83,7 @@ Result<std::vector<uint8_t>> build_decoder_config(const VideoParameterSets& sets
     CAMREC_ASSIGN_OR_RETURN(auto c, build_avc_config(views(sets.sps), views(sets.pps)));
     return serialize_avc_config(c);
   }
-  CAMREC_ASSIGN_OR_RETURN(auto c, build_hevc_config(views(sets.vps), views(sets.sps), views(sets.pps)));
+  CAMREC_ASSIGN_OR_RETURN(auto c, build_hevc_config(views(sets.vps), views(sets.sps), views(sets.pps), {}, !in_band));
   return serialize_hevc_config(c);
 }
 

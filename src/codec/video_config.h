@@ -44,8 +44,9 @@ Result<bool> add_parameter_set(VideoParameterSets& sets, NalView nal);
 
 /// The decoder configuration record for the sets: an 'avcC' payload for H.264, an 'hvcC'
 /// payload (array_completeness 1, for 'hvc1') for H.265. Errors: invalid_argument when the
-/// sets are not complete(), and the record builders' errors.
-Result<std::vector<uint8_t>> build_decoder_config(const VideoParameterSets& sets);
+/// sets are not complete(), and the record builders' errors. `in_band`: the samples carry
+/// parameter sets too ('hev1': array_completeness 0).
+Result<std::vector<uint8_t>> build_decoder_config(const VideoParameterSets& sets, bool in_band = false);
 
 /// RFC 6381 / 14496-15 Annex E codec string ("avc1.64001f", "hvc1.1.6.L93.B0").
 /// Errors as build_decoder_config().

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "codec/access_unit.h"
+#include "codec/annexb.h"
 #include "codec/video_config.h"
 #include "mux/track_input.h"
 
@@ -63,6 +64,17 @@ class VideoInput : public TrackInput {
     }
     s.sync = au_.is_key;
     s.description = current_;
+    if (au_.is_key && in_band()) {
+      // From the first change on, each key frame also carries its parameter sets: ffmpeg 5.1
+      // ignores a fragment's tfhd.sample_description_index and would decode the new
+      // pictures with the first description's (docs/file-layout.md).
+      std::vector<uint8_t> sets_bytes;
+      const auto& d = descriptions_[current_ - 1].sets;
+      for (const auto* list : {&d.vps, &d.sps, &d.pps})
+        for (const auto& nal : *list) codec::append_length_prefixed(codec::NalView(nal), sets_bytes);
+      out.insert(out.begin() + static_cast<std::ptrdiff_t>(before), sets_bytes.begin(), sets_bytes.end());
+      s.size += sets_bytes.size();
+    }
     return s;
   }
 
@@ -95,19 +107,26 @@ class VideoInput : public TrackInput {
     uint64_t fixed = (uint64_t{d.width} * d.format.sar_width << 16) / d.format.sar_height;
     return static_cast<uint32_t>(std::min<uint64_t>(fixed, UINT32_MAX));
   }
-  std::string codec_string() const override { return descriptions_.empty() ? "" : descriptions_[0].codec_string; }
+  std::string codec_string() const override {
+    if (descriptions_.empty()) return "";
+    std::string c = descriptions_[0].codec_string;
+    if (in_band()) c.replace(0, 4, config_.codec == Codec::h265 ? "hev1" : "avc3");
+    return c;
+  }
 
   void describe(box::SampleDescriptionBox& stsd) const override {
     const bool hevc = config_.codec == Codec::h265;
     for (const auto& d : descriptions_) {
       box::VisualSampleEntry e;
-      e.type = hevc ? fourcc("hvc1") : fourcc("avc1");
+      // Samples with parameter sets in-band need 'avc3'/'hev1' (14496-15): 'avc1'/'hvc1'
+      // say they are in the sample entry only.
+      e.type = hevc ? (in_band() ? fourcc("hev1") : fourcc("hvc1")) : (in_band() ? fourcc("avc3") : fourcc("avc1"));
       e.data_reference_index = 1;
       e.width = static_cast<uint16_t>(d.width);
       e.height = static_cast<uint16_t>(d.height);
       if (hevc) {
         e.hvcC = box::HevcConfigurationBox{};
-        e.hvcC->record = d.record;
+        e.hvcC->record = in_band() ? d.record_in_band : d.record;
       } else {
         e.avcC = box::AvcConfigurationBox{};
         e.avcC->record = d.record;
@@ -136,6 +155,7 @@ class VideoInput : public TrackInput {
   struct Description {
     codec::VideoParameterSets sets;
     std::vector<uint8_t> record;
+    std::vector<uint8_t> record_in_band;  ///< For 'hev1' (array_completeness 0).
     std::string codec_string;
     uint32_t width = 0, height = 0;
     codec::VideoFormat format;  ///< Sample aspect ratio and colour of the SPS's VUI.
@@ -156,6 +176,7 @@ class VideoInput : public TrackInput {
     Description d;
     d.sets = sets;
     CAMREC_ASSIGN_OR_RETURN(d.record, codec::build_decoder_config(sets));
+    CAMREC_ASSIGN_OR_RETURN(d.record_in_band, codec::build_decoder_config(sets, true));
     CAMREC_ASSIGN_OR_RETURN(auto format, codec::describe_video(sets));
     CAMREC_ASSIGN_OR_RETURN(d.codec_string, codec::codec_string(sets));
     // The configured display size applies to the first description; later ones are new
@@ -170,6 +191,10 @@ class VideoInput : public TrackInput {
     current_ = static_cast<uint32_t>(descriptions_.size());
     return Status::ok();
   }
+
+  /// Once the track has two descriptions, key frames carry their parameter sets in-band and
+  /// the entries are 'avc3'/'hev1'.
+  bool in_band() const { return descriptions_.size() > 1; }
 
   /// Different parameter sets one track may switch between (each is a sample entry).
   static constexpr size_t kMaxDescriptions = 64;

@@ -99,11 +99,12 @@ TEST_P(ParameterChangeTest, RemuxKeepsEveryFrameWithTwoDescriptions) {
   EXPECT_EQ(std::count(descriptions.begin() + 30, descriptions.end(), 2u), 30);
 
   EXPECT_EQ(testing::ffprobe_packet_count(out, "v"), 60);
-  // ffmpeg (5.1) switches the decoder's configuration at an stsc change, not at a fragment's
-  // tfhd.sample_description_index: it feeds the second description's frames to a decoder
-  // configured with the first. The fragmented file is checked through camrec's demuxer,
-  // mp4box.js and extract (whose stream ffmpeg decodes whole) instead.
-  if (!GetParam().fragmented) EXPECT_EQ(testing::video_frame_md5s(out, &err), want) << err;
+  // ffmpeg (5.1) ignores a fragment's tfhd.sample_description_index: it decodes the second
+  // encode right because its key frames carry their parameter sets in-band ('avc3'/'hev1').
+  EXPECT_EQ(testing::video_frame_md5s(out, &err), want) << err;
+  // GStreamer 1.22 decodes the regular file frame for frame; in fragments it loses the last
+  // picture before the switch (59 of 60), which is not checked here yet.
+  if (!GetParam().fragmented) EXPECT_EQ(testing::gst_video_frame_md5s(out), testing::gst_video_frame_md5s(in));
   auto m = testing::mp4box_read(out);
   if (m.available) {
     EXPECT_TRUE(m.ready) << m.json;

@@ -218,6 +218,24 @@ int gst_decoded_video_frames(const std::string& path, int* exit_code) {
   return frames;
 }
 
+std::vector<std::string> gst_video_frame_md5s(const std::string& path) {
+  const bool mp4 = path.size() > 4 && path.substr(path.size() - 4) == ".mp4";
+  if (mp4) expect_conformant(path);
+  TempDir frames;
+  auto r = run_command("gst-launch-1.0 -q filesrc location=" + shell_quote(path) + (mp4 ? " ! qtdemux" : "") +
+                       " ! decodebin ! videoconvert ! video/x-raw,format=I420 ! multifilesink location=" +
+                       shell_quote(frames.file("%05d.raw")));
+  std::vector<std::string> md5s;
+  if (r.exit_code != 0) return md5s;
+  auto name = [&](int i) {
+    char n[16];
+    std::snprintf(n, sizeof n, "%05d.raw", i);
+    return frames.file(n);
+  };
+  for (int i = 0; std::filesystem::exists(name(i)); ++i) md5s.push_back(md5_hex(read_file(name(i))));
+  return md5s;
+}
+
 std::string mediainfo(const std::string& path, const std::string& inform) {
   expect_conformant(path);
   auto r = run_command("mediainfo " + shell_quote("--Inform=" + inform) + " " + shell_quote(path));

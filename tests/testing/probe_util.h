@@ -74,6 +74,10 @@ GstDiscovery gst_discover(const std::string& path);
 /// tool's exit status. Returns -1 when the output could not be read.
 int gst_decoded_video_frames(const std::string& path, int* exit_code);
 
+/// GStreamer's decoded video frames of `path` (an MP4 or an elementary stream), converted to
+/// I420, one MD5 each in presentation order; empty when the pipeline fails.
+std::vector<std::string> gst_video_frame_md5s(const std::string& path);
+
 /// `mediainfo --Inform=<inform>` for `path`, trailing newline removed (e.g.
 /// "Video;%Format%|%Width%|%Height%").
 std::string mediainfo(const std::string& path, const std::string& inform);
