@@ -36,8 +36,10 @@ class SegmentWriter final : public MediaWriter {
 
   Result<uint32_t> add_video_track(const VideoTrackConfig& config) override;
   Result<uint32_t> add_audio_track(const AudioTrackConfig& config) override;
-  /// Writes a packet; on a key frame of the first video track past a limit, closes the
-  /// current segment and opens the next one first.
+  /// Writes a packet; on a key frame of the first video track past a limit, opens the next
+  /// segment first. The cut segment stays open for the audio packets timed before that key
+  /// frame but written after it, until each audio track has passed the cut (at most until
+  /// the video is 10 s past it, or the next cut), then it is closed.
   Status write(uint32_t track, const Packet& packet) override;
   Status close() override;
 

@@ -65,6 +65,17 @@ std::string segment_path(const std::string& pattern, uint32_t index, int64_t uni
   return p;
 }
 
+// A cut and the audio that lags it. The key frame that starts a segment is often handed
+// over before the audio captured just before it (a recorder's audio thread delivers its
+// packets a little after the video of the same instant). Such a packet is older than the
+// new segment's first frame, so the new file has nothing to show it against and would drop
+// it; it belongs at the end of the segment just cut. So the cut segment stays open
+// ("previous") and takes every audio packet timed before the cut until each audio track
+// has passed the cut, the video has gone kPreviousOpenUs past it, the next cut comes, or
+// the writer closes. Each segment thus ends with all its audio, starts at its key frame
+// (no edit list, A/V in sync from the first frame) and is complete on its own.
+constexpr int64_t kPreviousOpenUs = 10'000'000;
+
 struct SegmentWriter::Impl {
   SegmentOptions options;
   MuxerOptions muxer_options;
@@ -72,6 +83,12 @@ struct SegmentWriter::Impl {
   std::vector<AudioTrackConfig> audio;
   std::vector<std::pair<bool, uint32_t>> tracks;  // (is_video, index in video/audio)
   std::unique_ptr<Muxer> current;
+  std::unique_ptr<Muxer> previous;  // the segment cut last, still taking late audio
+  size_t previous_index = 0;        // its place in `segments`
+  int64_t cut_pts = 0;              // the cutting key frame's time...
+  Timescale cut_timescale = 1;      // ...in its own ticks, for an exact comparison
+  int64_t cut_us = 0;
+  std::vector<bool> passed_cut;     // per track: an audio packet at or after the cut came
   std::vector<SegmentWriter::Segment> segments;
   int64_t segment_start_us = 0;
   bool started = false;
@@ -94,31 +111,69 @@ struct SegmentWriter::Impl {
     }
     current = std::move(m);
     segments.push_back({path, false});
-    if (options.keep > 0) {
-      size_t alive = 0;
-      for (auto& s : segments) alive += !s.deleted;
-      for (auto& s : segments) {
-        if (alive <= options.keep) break;
-        if (s.deleted) continue;
-        std::remove(s.path.c_str());
-        s.deleted = true;
-        --alive;
-      }
-    }
+    prune();
     return Status::ok();
   }
 
-  Status close_current() {
-    if (!current) return Status::ok();
-    Status s = current->close();
-    MuxerStats st = current->stats();
+  // Deletes the oldest segments beyond `keep`; a segment still open (the current one, or
+  // the previous one taking late audio) is deleted once it is closed.
+  void prune() {
+    if (options.keep == 0) return;
+    size_t alive = 0;
+    for (auto& s : segments) alive += !s.deleted;
+    for (size_t i = 0; i < segments.size() && alive > options.keep; ++i) {
+      auto& s = segments[i];
+      if (s.deleted || i + 1 == segments.size() || (previous && i == previous_index)) continue;
+      std::remove(s.path.c_str());
+      s.deleted = true;
+      --alive;
+    }
+  }
+
+  Status close_muxer(std::unique_ptr<Muxer>& m) {
+    if (!m) return Status::ok();
+    Status s = m->close();
+    MuxerStats st = m->stats();
     done.samples_written += st.samples_written;
     done.fragments_written += st.fragments_written;
     done.bytes_written += st.bytes_written;
     done.samples_dropped += st.samples_dropped;
     done.syncs += st.syncs;
-    current.reset();
+    m.reset();
     return s;
+  }
+
+  Status close_previous() {
+    if (!previous) return Status::ok();
+    Status s = close_muxer(previous);
+    prune();
+    return s;
+  }
+
+  // Starts a new segment at the key frame `packet`; the cut one stays open as `previous`.
+  Status cut(const Packet& packet, int64_t t_us) {
+    // A second cut before the audio caught up with the first one: that segment is done.
+    CAMREC_RETURN_IF_ERROR(close_previous());
+    previous = std::move(current);
+    previous_index = segments.size() - 1;
+    Status opened = open_next();
+    if (!opened.is_ok()) {
+      // Keep writing to the segment we have, so a failed open loses nothing.
+      current = std::move(previous);
+      return opened;
+    }
+    cut_pts = packet.pts;
+    cut_timescale = packet.timescale;
+    cut_us = t_us;
+    segment_start_us = t_us;
+    passed_cut.assign(tracks.size(), false);
+    return Status::ok();
+  }
+
+  bool audio_passed_cut() const {
+    for (size_t i = 0; i < tracks.size(); ++i)
+      if (!tracks[i].first && !passed_cut[i]) return false;
+    return true;
   }
 };
 
@@ -175,17 +230,24 @@ Status SegmentWriter::write(uint32_t track, const Packet& packet) {
   } else if (d.lead && track == *d.lead) {
     bool due = (d.options.duration_us > 0 && t_us - d.segment_start_us >= d.options.duration_us) ||
                (d.options.size_bytes > 0 && d.current->stats().bytes_written + packet.data.size() >= d.options.size_bytes);
+    bool cutting = false;
     if (due) {
       // Only a key frame may start a segment; look at the access unit's slice types.
       auto codec = d.video[d.tracks[track].second].codec == Codec::h264 ? codec::VideoCodec::h264
                                                                          : codec::VideoCodec::h265;
       codec::AccessUnit au;
-      if (codec::parse_access_unit(codec, packet.data, au).is_ok() && au.is_key) {
-        CAMREC_RETURN_IF_ERROR(d.close_current());
-        CAMREC_RETURN_IF_ERROR(d.open_next());
-        d.segment_start_us = t_us;
-      }
+      cutting = codec::parse_access_unit(codec, packet.data, au).is_ok() && au.is_key;
     }
+    if (cutting) {
+      CAMREC_RETURN_IF_ERROR(d.cut(packet, t_us));
+    } else if (d.previous && t_us - d.cut_us >= kPreviousOpenUs) {
+      // Audio this late is not coming (a stalled or silent track): finish the file.
+      CAMREC_RETURN_IF_ERROR(d.close_previous());
+    }
+  } else if (d.previous && !d.tracks[track].first) {
+    if (time_less(packet.pts, packet.timescale, d.cut_pts, d.cut_timescale)) return d.previous->write(track, packet);
+    d.passed_cut[track] = true;
+    if (d.audio_passed_cut()) CAMREC_RETURN_IF_ERROR(d.close_previous());
   }
   return d.current->write(track, packet);
 }
@@ -193,15 +255,19 @@ Status SegmentWriter::write(uint32_t track, const Packet& packet) {
 Status SegmentWriter::close() {
   if (impl_->closed) return Status::ok();
   impl_->closed = true;
-  return impl_->close_current();
+  Status previous = impl_->close_previous();
+  Status current = impl_->close_muxer(impl_->current);
+  impl_->prune();
+  return previous.is_ok() ? current : previous;
 }
 
 const std::vector<SegmentWriter::Segment>& SegmentWriter::segments() const { return impl_->segments; }
 
 MuxerStats SegmentWriter::stats() const {
   MuxerStats s = impl_->done;
-  if (impl_->current) {
-    auto c = impl_->current->stats();
+  for (const auto* m : {impl_->previous.get(), impl_->current.get()}) {
+    if (!m) continue;
+    auto c = m->stats();
     s.samples_written += c.samples_written;
     s.fragments_written += c.fragments_written;
     s.bytes_written += c.bytes_written;
