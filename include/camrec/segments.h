@@ -47,6 +47,9 @@ class SegmentWriter final : public MediaWriter {
   struct Segment {
     std::string path;
     bool deleted = false;
+    /// Finished: the current segment, and the one before it while it takes late audio,
+    /// are still open.
+    bool closed = false;
   };
   const std::vector<Segment>& segments() const;
   /// Statistics summed over all segments.

@@ -110,7 +110,7 @@ struct SegmentWriter::Impl {
       }
     }
     current = std::move(m);
-    segments.push_back({path, false});
+    segments.push_back({path, false, false});
     prune();
     return Status::ok();
   }
@@ -146,6 +146,7 @@ struct SegmentWriter::Impl {
   Status close_previous() {
     if (!previous) return Status::ok();
     Status s = close_muxer(previous);
+    segments[previous_index].closed = true;
     prune();
     return s;
   }
@@ -256,7 +257,9 @@ Status SegmentWriter::close() {
   if (impl_->closed) return Status::ok();
   impl_->closed = true;
   Status previous = impl_->close_previous();
+  const bool had_current = impl_->current != nullptr;
   Status current = impl_->close_muxer(impl_->current);
+  if (had_current) impl_->segments.back().closed = true;
   impl_->prune();
   return previous.is_ok() ? current : previous;
 }

@@ -84,6 +84,7 @@ TEST_P(LaggingAudio, EveryPacketLandsInTheSegmentOfItsTime) {
   size_t audio = 0, video = 0;
   for (size_t k = 0; k < w->segments().size(); ++k) {
     const std::string& path = w->segments()[k].path;
+    EXPECT_TRUE(w->segments()[k].closed) << path;
     EXPECT_EQ(testing::conformance_report(path, {.crash_states = false}), "") << path;
     EXPECT_EQ(testing::ffprobe_warnings(path), "") << path;
     auto a = testing::ffprobe_packets(path, "a:0");
@@ -160,8 +161,11 @@ TEST(Segments, ASilentAudioTrackDoesNotHoldTheCutSegmentOpen) {
   const std::string first = (*w)->segments()[0].path;
   // 24 s: 9 s past the cut, the first segment still waits.
   EXPECT_FALSE(closed(first));
+  EXPECT_FALSE((*w)->segments()[0].closed);
   write_until(26'000'000);
   EXPECT_TRUE(closed(first));
+  EXPECT_TRUE((*w)->segments()[0].closed);
+  EXPECT_FALSE((*w)->segments()[1].closed);
   EXPECT_EQ(testing::conformance_report(first, {.crash_states = false}), "");
   EXPECT_EQ(testing::ffprobe_packets(first, "a:0").size(), 25u);
   EXPECT_EQ(testing::ffprobe_packets(first, "v:0").size(), 450u);

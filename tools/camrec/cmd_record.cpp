@@ -193,9 +193,8 @@ int run_record(const RecordOptions& o) {
   auto report_closed_segments = [&](bool all) {
     if (!segments) return;
     const auto& list = segments->segments();
-    // Every segment but the open one (the last) is closed.
-    size_t closed = all ? list.size() : (list.empty() ? 0 : list.size() - 1);
-    for (; segments_reported < closed; ++segments_reported)
+    // In order, as they close: a cut segment stays open a moment for its late audio.
+    for (; segments_reported < list.size() && (all || list[segments_reported].closed); ++segments_reported)
       progress.segment_closed(describe_file(list[segments_reported].path));
   };
   Status s = (*rec)->start();
