@@ -99,6 +99,11 @@ struct AudioTrackConfig {
   /// AAC: AudioSpecificConfig (empty when the packets are ADTS: taken from the first header).
   /// Opus: empty, or an OpusHead (RFC 7845 5.1) to take pre-skip and mapping from.
   std::vector<uint8_t> codec_config;
+  /// AAC: samples at the start of the stream that are the encoder's delay, not sound (1024
+  /// for FFmpeg's encoder), at `sample_rate`. The edit list's media_time skips them, so
+  /// the first captured sample plays at the first packet's time. Other codecs: must be 0
+  /// (Opus takes its pre-skip from the OpusHead).
+  uint32_t priming_samples = 0;
 };
 
 /// One access unit (video) or one audio packet.

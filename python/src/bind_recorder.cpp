@@ -80,13 +80,16 @@ Result<recorder::RecorderConfig> recorder_config(const RecorderKeywords& k) {
       c.audio = media::AudioCodec::g711a;
     else if (*k.audio == "opus")
       c.audio = media::AudioCodec::opus;
+    else if (*k.audio == "aac")
+      c.audio = media::AudioCodec::aac;
     else
-      return make_error(Errc::invalid_argument, "audio must be None, 'g711u', 'g711a' or 'opus'");
+      return make_error(Errc::invalid_argument, "audio must be None, 'g711u', 'g711a', 'opus' or 'aac'");
   }
   c.audio_source = k.audio_source;
   c.sensor_id = k.sensor_id;
   c.encoder_device = k.encoder_device;
-  c.audio_rate = k.audio_rate ? k.audio_rate : (c.audio == media::AudioCodec::opus ? 48000 : 8000);
+  const bool g711 = c.audio == media::AudioCodec::g711u || c.audio == media::AudioCodec::g711a;
+  c.audio_rate = k.audio_rate ? k.audio_rate : (c.audio && !g711 ? 48000 : 8000);
   if (k.duration_us < 0) return make_error(Errc::invalid_argument, "duration_us must be >= 0");
   c.max_frames = k.duration_us > 0 ? 0 : k.frames;
   c.max_duration_us = k.duration_us;

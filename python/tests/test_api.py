@@ -48,6 +48,17 @@ def test_recorder_run_with_audio_matches_info(tmp_path):
     assert decodes_clean(out) == ""
 
 
+def test_recorder_records_aac(tmp_path):
+    out = tmp_path / "aac.mp4"
+    rec = camrec.Recorder(str(out), frames=30, fast=True, audio="aac", width=320, height=240)
+    rec.run()
+    audio = next(t for t in camrec.info(out)["tracks"] if t["type"] == "audio")
+    assert (audio["codec"], audio["sample_rate"]) == ("mp4a.40.2", 48000)
+    assert decodes_clean(out) == ""
+    with pytest.raises(camrec.Error, match="'opus' or 'aac'"):
+        camrec.Recorder(str(tmp_path / "bad.mp4"), frames=30, fast=True, audio="mp3")
+
+
 def test_info_has_the_cli_schema(tmp_path):
     out = tmp_path / "clip.mp4"
     record(out, frames=10, width=320, height=240, fragmented=True)

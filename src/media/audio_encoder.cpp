@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "media/audio_encoder.h"
 
 #include <opus/opus.h>
@@ -5,6 +6,7 @@
 #include "camrec/time.h"
 
 #include "codec/g711.h"
+#include "media/aac_encoder.h"
 
 namespace camrec::media {
 
@@ -13,6 +15,7 @@ const char* audio_codec_name(AudioCodec codec) {
     case AudioCodec::g711a: return "g711a";
     case AudioCodec::g711u: return "g711u";
     case AudioCodec::opus: return "opus";
+    case AudioCodec::aac: return "aac";
   }
   return "unknown";
 }
@@ -41,24 +44,35 @@ Status AudioEncoder::encode(const AudioChunk& chunk, std::vector<AudioPacket>& o
 }
 
 Status AudioEncoder::flush(std::vector<AudioPacket>& out) {
-  if (pending_.empty()) return Status::ok();
-  pending_.resize(size_t{frame_samples()} * channels(), 0);
-  Status s = emit(pending_, out);
-  pending_.clear();
-  return s;
+  if (!pending_.empty()) {
+    pending_.resize(size_t{frame_samples()} * channels(), 0);
+    Status s = emit(pending_, out);
+    pending_.clear();
+    CAMREC_RETURN_IF_ERROR(s);
+  }
+  return drain(out);
 }
 
 Status AudioEncoder::emit(std::span<const int16_t> pcm, std::vector<AudioPacket>& out) {
-  AudioPacket p;
   // Counted in samples from the chunk that started the buffer, so rounding never piles up.
-  p.pts_us = anchor_pts_ + rescale(static_cast<int64_t>(emitted_since_anchor_), sample_rate(),
-                                   kMicroseconds);
+  const int64_t pts_us = anchor_pts_ + rescale(static_cast<int64_t>(emitted_since_anchor_),
+                                               sample_rate(), kMicroseconds);
+  CAMREC_RETURN_IF_ERROR(encode_frame(pcm, pts_us, out));
+  emitted_since_anchor_ += frame_samples();
+  return Status::ok();
+}
+
+int64_t AudioEncoder::pts_after_input_us(uint64_t n) const {
+  return anchor_pts_ + rescale(static_cast<int64_t>(emitted_since_anchor_ + n * frame_samples()), sample_rate(),
+                               kMicroseconds);
+}
+
+AudioPacket AudioEncoder::frame_packet(int64_t pts_us) const {
+  AudioPacket p;
+  p.pts_us = pts_us;
   p.samples = frame_samples();
   p.duration_us = rescale(p.samples, sample_rate(), kMicroseconds);
-  CAMREC_RETURN_IF_ERROR(encode_frame(pcm, p));
-  emitted_since_anchor_ += p.samples;
-  out.push_back(std::move(p));
-  return Status::ok();
+  return p;
 }
 
 namespace {
@@ -100,13 +114,15 @@ class OpusAudioEncoder final : public AudioEncoder {
   std::optional<codec::OpusHead> opus_head() const override { return head_; }
 
  protected:
-  Status encode_frame(std::span<const int16_t> pcm, AudioPacket& packet) override {
+  Status encode_frame(std::span<const int16_t> pcm, int64_t pts_us, std::vector<AudioPacket>& out) override {
+    AudioPacket packet = frame_packet(pts_us);
     // RFC 6716 caps one frame's packet at 1275 bytes; 4000 is libopus's recommended room.
     packet.data.resize(4000);
     opus_int32 n = opus_encode(enc_, pcm.data(), static_cast<int>(frame_), packet.data.data(),
                                static_cast<opus_int32>(packet.data.size()));
     if (n < 0) return make_error(Errc::internal, std::string("opus_encode: ") + opus_strerror(n));
     packet.data.resize(static_cast<size_t>(n));
+    out.push_back(std::move(packet));
     return Status::ok();
   }
 
@@ -126,13 +142,15 @@ class G711AudioEncoder final : public AudioEncoder {
   uint32_t frame_samples() const override { return frame_; }
 
  protected:
-  Status encode_frame(std::span<const int16_t> pcm, AudioPacket& packet) override {
+  Status encode_frame(std::span<const int16_t> pcm, int64_t pts_us, std::vector<AudioPacket>& out) override {
+    AudioPacket packet = frame_packet(pts_us);
     packet.data.resize(pcm.size());
     if (config_.codec == AudioCodec::g711a) {
       codec::encode_alaw(pcm, packet.data);
     } else {
       codec::encode_ulaw(pcm, packet.data);
     }
+    out.push_back(std::move(packet));
     return Status::ok();
   }
 
@@ -144,6 +162,7 @@ class G711AudioEncoder final : public AudioEncoder {
 }  // namespace
 
 Result<std::unique_ptr<AudioEncoder>> make_audio_encoder(const AudioEncoderConfig& config) {
+  if (config.codec == AudioCodec::aac) return make_aac_encoder(config);
   if (config.codec == AudioCodec::opus) {
     const uint32_t r = config.sample_rate;
     if (r != 8000 && r != 12000 && r != 16000 && r != 24000 && r != 48000) {

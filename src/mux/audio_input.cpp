@@ -44,6 +44,8 @@ class AudioInput : public TrackInput {
   Timescale timescale() const override { return timescale_; }
 
   uint32_t priming() const override {
+    if (config_.codec == Codec::aac)
+      return static_cast<uint32_t>(rescale(config_.priming_samples, config_.sample_rate, timescale_));
     if (config_.codec != Codec::opus) return 0;
     return static_cast<uint32_t>(rescale(opus_head_.pre_skip, 48'000, timescale_));
   }
@@ -107,6 +109,13 @@ class AudioInput : public TrackInput {
       return make_error(Errc::invalid_argument, "audio channels must be 1..8, not " + std::to_string(config_.channels));
     if (config_.sample_rate == 0 || config_.sample_rate > 384'000)
       return make_error(Errc::invalid_argument, "audio sample rate " + std::to_string(config_.sample_rate));
+    if (config_.priming_samples != 0 && config_.codec != Codec::aac)
+      return make_error(Errc::invalid_argument, "priming_samples is for AAC only (Opus carries its pre-skip)");
+    // More than a second of delay is no encoder's: a wrong unit (µs, bytes) more likely.
+    if (config_.priming_samples > config_.sample_rate)
+      return make_error(Errc::invalid_argument, "AAC priming of " + std::to_string(config_.priming_samples) +
+                                                    " samples is over a second at " +
+                                                    std::to_string(config_.sample_rate) + " Hz");
     if (config_.codec == Codec::aac && !config_.codec_config.empty()) {
       CAMREC_ASSIGN_OR_RETURN(auto asc, codec::parse_audio_specific_config(config_.codec_config));
       asc_ = config_.codec_config;

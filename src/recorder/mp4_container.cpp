@@ -42,6 +42,10 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
   }
   if (cfg.audio_payload_type == MP4_CODEC_ID_G711A) rc.audio = media::AudioCodec::g711a;
   else if (cfg.audio_payload_type == MP4_CODEC_ID_G711U) rc.audio = media::AudioCodec::g711u;
+  else if (cfg.audio_payload_type == MP4_CODEC_ID_AAC) {
+    rc.audio = media::AudioCodec::aac;
+    rc.audio_rate = 48000;
+  }
   else if (cfg.audio_payload_type >= 0)
     return make_error(Errc::invalid_argument, "Mp4Container: audio codec id " + std::to_string(cfg.audio_payload_type));
   if (cfg.fmp4_flag != 0 && cfg.fmp4_flag != 1)

@@ -47,6 +47,9 @@ class Mp4Container {
   static constexpr int MP4_CODEC_ID_H265 = 1;
   static constexpr int MP4_CODEC_ID_G711A = 2;
   static constexpr int MP4_CODEC_ID_G711U = 3;
+  /// camrec extension (K230 records G.711 only): AAC-LC, 48 kHz mono, the number of
+  /// K_MP4_CODEC_ID_AAC.
+  static constexpr int MP4_CODEC_ID_AAC = 5;
 
   /// Where the container is in Create -> Start -> Process... -> Stop -> Destroy.
   enum class State { destroyed, created, started, stopped };

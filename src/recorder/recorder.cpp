@@ -15,10 +15,15 @@ AudioTrackConfig audio_track_config(const media::AudioEncoder& encoder) {
     case media::AudioCodec::g711a: c.codec = Codec::g711_alaw; break;
     case media::AudioCodec::g711u: c.codec = Codec::g711_ulaw; break;
     case media::AudioCodec::opus: c.codec = Codec::opus; break;
+    case media::AudioCodec::aac: c.codec = Codec::aac; break;
   }
   c.sample_rate = encoder.sample_rate();
   c.channels = encoder.channels();
   if (auto head = encoder.opus_head()) c.codec_config = codec::serialize_opus_head(*head);
+  if (encoder.codec() == media::AudioCodec::aac) {
+    c.codec_config = encoder.audio_specific_config();
+    c.priming_samples = encoder.priming_samples();
+  }
   return c;
 }
 

@@ -433,5 +433,51 @@ TEST(CliSuccess, ExtractWritesOpusAsOggOpus) {
   EXPECT_EQ(r.err.find("malformed:"), std::string::npos) << "plain words, no error tag: " << r.err;
 }
 
+// AAC-LC from libavcodec, at the usual rates mono and stereo: ffprobe sees H.264 + AAC LC,
+// ffmpeg decodes it without a complaint, the 1024 samples of encoder delay are hidden by the
+// edit list (the first packet dropped whole), and the decoded sound is every packet written
+// but that delay, ending within one AAC frame of the video.
+TEST(CliSuccess, RecordsAacLc) {
+  struct Case {
+    int rate;
+    int channels;
+  };
+  for (const Case c : {Case{48000, 1}, Case{44100, 2}, Case{22050, 2}, Case{8000, 1}}) {
+    SCOPED_TRACE(std::to_string(c.rate) + " Hz x" + std::to_string(c.channels));
+    testing::TempDir dir;
+    const std::string out = dir.file("aac.mp4");
+    auto r = camrec_cli("record --fast -q --frames 60 --size 160x120 --audio aac --audio-rate " +
+                        std::to_string(c.rate) + " --audio-channels " + std::to_string(c.channels) + " -o " +
+                        shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "codec_name"), "h264");
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "codec_name"), "aac");
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "profile"), "LC");
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "sample_rate"), std::to_string(c.rate));
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "channels"), std::to_string(c.channels));
+    EXPECT_EQ(testing::ffprobe_warnings(out), "");
+    auto decode = testing::run_command("ffmpeg -nostdin -v error -xerror -i " + shell_quote(out) +
+                                       " -map 0:a:0 -f s16le -ac 1 " + shell_quote(dir.file("a.pcm")));
+    ASSERT_EQ(decode.exit_code, 0) << decode.err;
+    const auto decoded_samples = static_cast<int64_t>(testing::read_file(dir.file("a.pcm")).size() / 2);
+
+    auto packets = testing::ffprobe_packets(out, "a:0");
+    ASSERT_GE(packets.size(), 3u);
+    ASSERT_TRUE(packets[0].pts && packets[1].pts);
+    EXPECT_TRUE(packets[0].discard) << "the delay's packet is not presented";
+    EXPECT_FALSE(packets[1].discard);
+    EXPECT_EQ(*packets[1].pts - *packets[0].pts, 1024);  // time_base = 1 / rate
+    EXPECT_EQ(decoded_samples, static_cast<int64_t>(packets.size() - 1) * 1024);
+
+    // The sound starts with the video (the first packet at or after the first frame: up to
+    // one frame later, rounded to a sample) and ends within one AAC frame of its end (2 s).
+    const int64_t start = *packets[1].pts;
+    EXPECT_GE(start, 0);
+    EXPECT_LE(start, 1024);
+    const double end_s = static_cast<double>(start + decoded_samples) / c.rate;
+    EXPECT_NEAR(end_s, 2.0, 1024.0 / c.rate) << "audio ends at " << end_s << " s";
+  }
+}
+
 }  // namespace
 }  // namespace camrec

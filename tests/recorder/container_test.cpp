@@ -67,6 +67,8 @@ void check_av_file(const std::string& path, const Expect& e) {
   const auto& dops = tracks[1].decoder_config;
   if (e.audio_codec == "opus" && !e.fragmented && dops.size() >= 4)
     audio_packet_lead_us = rescale((dops[2] << 8) | dops[3], 48'000, kMicroseconds);
+  // AAC: the same with the encoder's 1024 samples of delay, which the edit list skips.
+  if (e.audio_codec == "aac" && !e.fragmented) audio_packet_lead_us = rescale(1024, tracks[1].timescale, kMicroseconds);
   for (const auto& [type, s, lead] : {std::tuple{"v", v, int64_t{0}}, std::tuple{"a", a, audio_packet_lead_us}}) {
     auto start = test::seconds_to_us(camrec::testing::ffprobe_stream_value(path, type, "start_time"));
     ASSERT_TRUE(start.has_value()) << type;
@@ -143,6 +145,23 @@ TEST_P(ContainerLayoutTest, RecorderH264AndOpus) {
   EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "v", "profile"), "High");
   EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "a", "sample_rate"), "48000");
   check_av_file(out, {"h264", "opus", "H.264", "Opus", 33'333, 20'000, GetParam() == 1});
+}
+
+// Mp4Container with AAC (camrec's extension of K230's codec ids): AAC-LC at 48 kHz.
+TEST_P(ContainerLayoutTest, Mp4ContainerH264AndAac) {
+  TempDir dir;
+  const std::string out = dir.file("aac.mp4");
+  Mp4Container mp4;
+  Mp4CfgStr cfg(Mp4Container::MP4_CONFIG_TYPE_MUXER);
+  cfg.SetMuxerCfg(out, Mp4Container::MP4_CODEC_ID_H264, 320, 240, Mp4Container::MP4_CODEC_ID_AAC, GetParam());
+  ASSERT_TRUE(mp4.Create(cfg).is_ok());
+  ASSERT_TRUE(mp4.Start().is_ok());
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(mp4.Process().is_ok());
+  ASSERT_TRUE(mp4.Stop().is_ok());
+  ASSERT_TRUE(mp4.Destroy().is_ok());
+  EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "a", "profile"), "LC");
+  EXPECT_EQ(camrec::testing::ffprobe_stream_value(out, "a", "sample_rate"), "48000");
+  check_av_file(out, {"h264", "aac", "H.264", "AAC", 33'333, 21'334, GetParam() == 1});
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, ContainerLayoutTest, ::testing::Values(0, 1),

@@ -1,5 +1,5 @@
 // camrec record: camera (or test pattern, or file) -> H.264/H.265 encoder -> MP4, with
-// optional G.711/Opus audio. Defaults are the K230 tutorial's: test pattern, 1280x720, H.264
+// optional G.711/Opus/AAC audio. Defaults are the K230 tutorial's: test pattern, 1280x720, H.264
 // Main, 200 frames, test.mp4. SIGINT, SIGTERM and SIGHUP stop cleanly and close the file.
 #include <unistd.h>
 
@@ -113,26 +113,34 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
   if (audio == "g711u") c.audio = media::AudioCodec::g711u;
   else if (audio == "g711a") c.audio = media::AudioCodec::g711a;
   else if (audio == "opus") c.audio = media::AudioCodec::opus;
-  else if (audio != "none") return make_error(Errc::invalid_argument, "--audio must be none, g711u, g711a or opus");
+  else if (audio == "aac") c.audio = media::AudioCodec::aac;
+  else if (audio != "none") return make_error(Errc::invalid_argument, "--audio must be none, g711u, g711a, opus or aac");
   if (audio == "none" && (!o.audio_rate.empty() || !o.audio_channels.empty()))
     return make_error(Errc::invalid_argument, "--audio-rate and --audio-channels need --audio or --audio-source");
   c.audio_source = o.audio_source.empty() ? "tone" : o.audio_source;
-  c.audio_rate = audio == "opus" ? 48000 : 8000;
+  const bool g711 = audio == "g711u" || audio == "g711a";
+  c.audio_rate = g711 ? 8000 : 48000;
   if (!o.audio_rate.empty()) {
     CAMREC_ASSIGN_OR_RETURN(uint64_t r, parse_count("--audio-rate", o.audio_rate, 8000, 48000));
     c.audio_rate = static_cast<uint32_t>(r);
   }
-  if (c.audio && *c.audio != media::AudioCodec::opus && c.audio_rate != 8000)
+  if (g711 && c.audio_rate != 8000)
     return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": G.711 is 8000 Hz only");
   if (c.audio == media::AudioCodec::opus &&
       (c.audio_rate != 8000 && c.audio_rate != 12000 && c.audio_rate != 16000 && c.audio_rate != 24000 &&
        c.audio_rate != 48000))
     return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": Opus takes 8000, 12000, 16000, 24000 or 48000");
+  if (c.audio == media::AudioCodec::aac &&
+      (c.audio_rate != 8000 && c.audio_rate != 11025 && c.audio_rate != 12000 && c.audio_rate != 16000 &&
+       c.audio_rate != 22050 && c.audio_rate != 24000 && c.audio_rate != 32000 && c.audio_rate != 44100 &&
+       c.audio_rate != 48000))
+    return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate +
+                                                  ": AAC takes 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100 or 48000");
   if (!o.audio_channels.empty()) {
     CAMREC_ASSIGN_OR_RETURN(uint64_t ch, parse_count("--audio-channels", o.audio_channels, 1, 2));
     c.audio_channels = static_cast<uint16_t>(ch);
   }
-  if (c.audio && *c.audio != media::AudioCodec::opus && c.audio_channels != 1)
+  if (g711 && c.audio_channels != 1)
     return make_error(Errc::invalid_argument, "--audio-channels " + o.audio_channels + ": G.711 is mono");
   if (!o.duration.empty() && !o.frames.empty())
     return make_error(Errc::invalid_argument, "--duration and --frames exclude each other: give one limit");
@@ -245,10 +253,10 @@ void add_record_command(CLI::App& app, Runner& run) {
   cmd->add_option("--source", o->source,
                   "testpattern, file:PATH (.y4m, .nv12, .yuv) or v4l2:/dev/videoN (default testpattern; camrec "
                   "devices lists cameras)");
-  cmd->add_option("--audio", o->audio, "none, g711u, g711a or opus (default none; opus when --audio-source is given)");
+  cmd->add_option("--audio", o->audio, "none, g711u, g711a, opus or aac (default none; opus when --audio-source is given)");
   cmd->add_option("--audio-source", o->audio_source, "tone, wav:PATH or alsa:DEVICE (default tone)");
-  cmd->add_option("--audio-rate", o->audio_rate, "Audio sample rate: G.711 8000; Opus 8000..48000 (default 8000, opus 48000)");
-  cmd->add_option("--audio-channels", o->audio_channels, "Audio channels: G.711 1; Opus 1 or 2 (default 1)");
+  cmd->add_option("--audio-rate", o->audio_rate, "Audio sample rate: G.711 8000; Opus 8000..48000; AAC 8000..48000 (default 8000, opus and aac 48000)");
+  cmd->add_option("--audio-channels", o->audio_channels, "Audio channels: G.711 1; Opus and AAC 1 or 2 (default 1)");
   cmd->add_flag("--fast", o->fast, "Test pattern and files: as fast as the encoder goes, not in real time");
   cmd->add_option("--progress", o->progress,
                   "auto (a redrawn line on a terminal, plain lines otherwise), terminal, plain, json or none "

@@ -64,6 +64,7 @@ const char* audio_name(const std::optional<media::AudioCodec>& codec) {
     case media::AudioCodec::g711a: return "g711a";
     case media::AudioCodec::g711u: return "g711u";
     case media::AudioCodec::opus: return "opus";
+    case media::AudioCodec::aac: return "aac";
   }
   return "";
 }
