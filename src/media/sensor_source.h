@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where a Sensor's pictures come from: the test pattern, a Y4M or raw file, or a V4L2
 // camera. Selected by a spec string: "testpattern", "file:PATH", "v4l2:/dev/videoN".
 #pragma once
@@ -39,6 +40,10 @@ struct SourceOptions {
   PixelFormat raw_format = PixelFormat::nv12;
   /// Test-pattern flash instants.
   BeepSchedule beeps;
+  /// Test-pattern sensor noise: peak change of a luma sample in every frame, in steps
+  /// (0 = a clean picture). The scene alone already makes a 4 Mb/s 720p H.264 encode spend
+  /// its bitrate; noise makes every frame differ, as a real sensor's do.
+  uint8_t sensor_noise = 0;
   /// Stop with end_of_stream after this many frames (0 = no limit).
   uint64_t max_frames = 0;
   /// Camera buffers to queue (V4L2 mmap buffers, 2..32).

@@ -1,8 +1,15 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "media/test_pattern.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "camrec/time.h"
 
@@ -76,6 +83,169 @@ void draw_number(const Planes& p, const PatternLayout& l, uint32_t y0, uint64_t 
   }
 }
 
+
+// A stable pseudo-random value of a position: the scene's texture and the noise.
+uint32_t hash2(uint32_t x, uint32_t y) {
+  uint32_t v = x * 0x9E3779B1u ^ (y + 0x7F4A7C15u) * 0x85EBCA77u;
+  v ^= v >> 15;
+  v *= 0x2C1B3C6Du;
+  v ^= v >> 12;
+  return v;
+}
+
+// The scene a camera pans across: wider than the frame by a quarter, drawn once per frame
+// size. Sky with soft clouds over a row of buildings (their own colours, a grid of windows:
+// edges and fine detail at a fixed pixel size, as a real lens resolves them whatever the
+// sensor size) over gravel (per-pixel texture). Mean luma stays near 100 so the beep's white
+// flash stands out, as the A/V tests need.
+struct Scene {
+  uint32_t width = 0;
+  uint32_t height = 0;
+  std::vector<uint8_t> y;         // width x height
+  std::vector<uint8_t> cb, cr;    // (width / 2) x (height / 2)
+};
+
+uint8_t clamp_u8(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); }
+
+std::unique_ptr<Scene> make_scene(uint32_t w, uint32_t h) {
+  auto scene = std::make_unique<Scene>();
+  Scene& s = *scene;
+  s.width = (w + w / 4 + 1) & ~1u;
+  s.height = (h + 1) & ~1u;
+  s.y.resize(size_t{s.width} * s.height);
+  s.cb.resize(size_t{s.width / 2} * (s.height / 2));
+  s.cr.resize(s.cb.size());
+  const uint32_t horizon = s.height * 3 / 10, ground = s.height * 8 / 10;
+  // Buildings: columns 40..120 px wide, each with its height, shade and tint.
+  std::vector<uint32_t> column_of(s.width);
+  for (uint32_t x = 0, c = 0, next = 0; x < s.width; ++x) {
+    if (x == next) next = x + 40 + hash2(++c, 1) % 81;
+    column_of[x] = c;
+  }
+  for (uint32_t yy = 0; yy < s.height; ++yy) {
+    for (uint32_t x = 0; x < s.width; ++x) {
+      const uint32_t c = column_of[x];
+      const uint32_t roof = horizon - std::min(horizon, hash2(c, 2) % (horizon * 2 / 3 + 1));
+      int luma, cb, cr;
+      if (yy >= ground) {
+        // Gravel: a per-pixel texture, brighter towards the camera.
+        luma = 60 + static_cast<int>((yy - ground) * 30 / std::max<uint32_t>(1, s.height - ground)) +
+               static_cast<int>(hash2(x, yy) % 44);
+        cb = 112 + static_cast<int>(hash2(x / 3, yy / 3) % 9);
+        cr = 124 + static_cast<int>(hash2(x / 5, yy / 5) % 11);
+      } else if (yy >= roof) {
+        // A facade with 6x8 windows on a 12x16 grid, some lit.
+        const uint32_t wx = (x % 12), wy = (yy - roof) % 16;
+        const bool window = wx >= 3 && wx < 9 && wy >= 4 && wy < 12;
+        const uint32_t shade = hash2(c, 3);
+        luma = 55 + static_cast<int>(shade % 60);
+        if (window) luma = hash2(x / 12 + c * 97, (yy - roof) / 16) % 3 == 0 ? 190 : 30;
+        luma += static_cast<int>(hash2(x, yy) % 9) - 4;
+        cb = 96 + static_cast<int>(shade >> 8) % 64;
+        cr = 96 + static_cast<int>(shade >> 16) % 64;
+      } else {
+        // Sky: brighter towards the horizon, with soft 32 px clouds.
+        const uint32_t cloud = (hash2(x / 32, yy / 32) % 4 == 0) ? 40 : 0;
+        luma = 90 + static_cast<int>(yy * 40 / std::max<uint32_t>(1, horizon)) + static_cast<int>(cloud);
+        cb = cloud ? 132 : 150;
+        cr = cloud ? 126 : 112;
+      }
+      s.y[size_t{yy} * s.width + x] = clamp_u8(luma);
+      if ((x | yy) % 2 == 0) {
+        const size_t ci = size_t{yy / 2} * (s.width / 2) + x / 2;
+        s.cb[ci] = clamp_u8(cb);
+        s.cr[ci] = clamp_u8(cr);
+      }
+    }
+  }
+  return scene;
+}
+
+// Scenes are shared by every frame of a size, across sources and threads.
+const Scene& scene_for(uint32_t w, uint32_t h) {
+  static std::mutex mutex;
+  static std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Scene>> scenes;
+  std::lock_guard lock(mutex);
+  auto& scene = scenes[{w, h}];
+  if (!scene) scene = make_scene(w, h);
+  return *scene;
+}
+
+// Pan: 2 px per frame one way then back (even, so chroma moves with luma).
+uint32_t scene_pan(uint64_t frame_number, uint32_t range) {
+  const uint64_t steps = range / 2;
+  if (steps == 0) return 0;
+  const uint64_t t = frame_number % (2 * steps);
+  return static_cast<uint32_t>(2 * (t < steps ? t : 2 * steps - t));
+}
+
+void copy_scene_chroma(const Planes& p, const Scene& scene, uint32_t pan, uint32_t w, uint32_t h) {
+  const uint32_t cw = w / 2, sw = scene.width / 2, cx = pan / 2;
+  for (uint32_t r = 0; r < h / 2; ++r) {
+    const uint8_t* cb = scene.cb.data() + size_t{r} * sw + cx;
+    const uint8_t* cr = scene.cr.data() + size_t{r} * sw + cx;
+    if (p.interleaved) {
+      uint8_t* row = p.u + size_t{r} * p.cs;
+      for (uint32_t c = 0; c < cw; ++c) {
+        row[2 * c] = cb[c];
+        row[2 * c + 1] = cr[c];
+      }
+    } else {
+      std::memcpy(p.u + size_t{r} * p.cs, cb, cw);
+      std::memcpy(p.v + size_t{r} * p.cs, cr, cw);
+    }
+  }
+}
+
+// Three discs crossing the scene on their own paths and speeds, as objects in front of a
+// panning camera: motion the encoder must search for, against the pan.
+void draw_shapes(const Planes& p, uint64_t frame_number, uint32_t w, uint32_t h) {
+  struct Shape {
+    uint32_t speed_x, speed_y;  // px per frame
+    uint8_t luma, cb, cr;
+  };
+  static constexpr Shape kShapes[] = {{5, 3, 82, 90, 240}, {3, 4, 210, 16, 146}, {7, 2, 170, 166, 16}};
+  const uint32_t radius = std::max<uint32_t>(4, h / 12);
+  if (w <= 2 * radius + 2 || h <= 2 * radius + 2) return;
+  for (size_t i = 0; i < std::size(kShapes); ++i) {
+    const Shape& shape = kShapes[i];
+    auto bounce = [](uint64_t t, uint32_t range) {
+      const uint64_t m = t % (2 * uint64_t{range});
+      return static_cast<uint32_t>(m < range ? m : 2 * uint64_t{range} - m);
+    };
+    const uint32_t cx = radius + bounce(frame_number * shape.speed_x + i * 97, w - 2 * radius - 1);
+    const uint32_t cy = radius + bounce(frame_number * shape.speed_y + i * 61, h - 2 * radius - 1);
+    for (uint32_t yy = cy - radius; yy <= cy + radius; ++yy) {
+      const int64_t dy = int64_t{yy} - cy;
+      const auto half = static_cast<uint32_t>(std::sqrt(static_cast<double>(int64_t{radius} * radius - dy * dy)));
+      const uint32_t x0 = cx - half;
+      fill_rect_y(p, x0, yy, 2 * half + 1, 1, shape.luma);
+      if (yy % 2 == 0 && half >= 2) fill_rect_c(p, (x0 + 1) & ~1u, yy, (2 * half) & ~1u, 2, shape.cb, shape.cr);
+    }
+  }
+}
+
+// Sensor noise: each luma sample below the digits moves by up to `amplitude`, differently
+// in every frame (deterministic, from the frame number). Real sensors make every frame
+// a little different; an encoder spends bits on it.
+void add_noise(const Planes& p, uint64_t frame_number, uint32_t w, uint32_t h, uint32_t top,
+               uint8_t amplitude) {
+  static const std::vector<int8_t> table = [] {
+    std::vector<int8_t> t(1u << 16);
+    for (uint32_t i = 0; i < t.size(); ++i) t[i] = static_cast<int8_t>(static_cast<int>(hash2(i, 77) % 255) - 127);
+    return t;
+  }();
+  const uint32_t mask = static_cast<uint32_t>(table.size() - 1);
+  for (uint32_t r = top; r < h; ++r) {
+    uint8_t* row = p.y + size_t{r} * p.ys;
+    const uint32_t start = hash2(static_cast<uint32_t>(frame_number), r);
+    for (uint32_t x = 0; x < w; ++x) {
+      const int delta = table[(start + x) & mask] * amplitude / 127;
+      row[x] = clamp_u8(row[x] + delta);
+    }
+  }
+}
+
 }  // namespace
 
 PatternLayout pattern_layout(uint32_t width, uint32_t height) {
@@ -92,7 +262,8 @@ PatternLayout pattern_layout(uint32_t width, uint32_t height) {
 
 const std::array<uint8_t, 7>& digit_glyph(int d) { return kGlyphs[static_cast<size_t>(d) % 10]; }
 
-Status draw_test_pattern(Frame& frame, uint64_t frame_number, int64_t time_ms, bool flash) {
+Status draw_test_pattern(Frame& frame, uint64_t frame_number, int64_t time_ms, bool flash,
+                         uint8_t noise) {
   Planes p;
   p.y = frame.plane(0);
   p.ys = frame.stride(0);
@@ -114,23 +285,18 @@ Status draw_test_pattern(Frame& frame, uint64_t frame_number, int64_t time_ms, b
   }
   const uint32_t w = frame.width(), h = frame.height();
   const uint32_t even_w = w & ~1u, even_h = h & ~1u;
+  PatternLayout l = pattern_layout(w, h);
   if (flash) {
     fill_rect_y(p, 0, 0, w, h, kWhite);
     fill_rect_c(p, 0, 0, even_w, even_h, 128, 128);
   } else {
-    // A static horizontal ramp, so the moving bar is the only motion the encoder sees.
-    uint8_t* row0 = p.y;
-    for (uint32_t x = 0; x < w; ++x) row0[x] = static_cast<uint8_t>(40 + x * 80 / w);
-    for (uint32_t r = 1; r < h; ++r) std::memcpy(p.y + size_t{r} * p.ys, row0, w);
-    fill_rect_c(p, 0, 0, even_w, even_h, 128, 128);
-    uint32_t bar_w = std::max<uint32_t>(8, (w / 16) & ~1u);
-    bar_w = std::min(bar_w, even_w);
-    uint32_t span = even_w - bar_w + 2;
-    uint32_t bar_x = static_cast<uint32_t>((frame_number * 4) % span) & ~1u;
-    fill_rect_y(p, bar_x, 0, bar_w, h, 200);
-    fill_rect_c(p, bar_x, 0, bar_w, even_h, 90, 200);
+    const Scene& scene = scene_for(w, h);
+    const uint32_t pan = scene_pan(frame_number, scene.width - w);
+    for (uint32_t r = 0; r < h; ++r) std::memcpy(p.y + size_t{r} * p.ys, scene.y.data() + size_t{r} * scene.width + pan, w);
+    if (p.u != nullptr) copy_scene_chroma(p, scene, pan, w, h);
+    draw_shapes(p, frame_number, w, h);
+    if (noise > 0) add_noise(p, frame_number, w, h, l.box_bottom, noise);
   }
-  PatternLayout l = pattern_layout(w, h);
   const uint32_t s = l.scale;
   fill_rect_y(p, s, s, l.box_right - s, l.box_bottom - s, kBlack);
   fill_rect_c(p, 0, 0, (l.box_right + 1) & ~1u, (l.box_bottom + 1) & ~1u, 128, 128);
@@ -230,7 +396,7 @@ class TestPatternSource final : public SensorSource {
     const bool flash = beep_in_interval(options_.beeps, rel - (offset - prev), rel);
     CAMREC_ASSIGN_OR_RETURN(std::shared_ptr<Frame> frame,
                             pool_.acquire(PixelFormat::nv12, options_.width, options_.height));
-    CAMREC_RETURN_IF_ERROR(draw_test_pattern(*frame, n_, rel / 1000, flash));
+    CAMREC_RETURN_IF_ERROR(draw_test_pattern(*frame, n_, rel / 1000, flash, options_.sensor_noise));
     frame->pts_us = pts;
     frame->sequence = n_++;
     return FramePtr(std::move(frame));

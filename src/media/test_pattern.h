@@ -1,5 +1,8 @@
-// The default sensor source: a deterministic moving picture that shows its frame number and
-// timestamp as large digits, a moving bar, and a white flash on beep instants.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The default sensor source: a deterministic picture that looks to an encoder like a camera's
+// (a colour scene with fine detail panned across, objects moving against the pan, optional
+// sensor noise), shows its frame number and timestamp as large digits, and flashes white on
+// beep instants.
 #pragma once
 
 #include <array>
@@ -32,10 +35,13 @@ PatternLayout pattern_layout(uint32_t width, uint32_t height);
 /// The 5x7 glyph of digit `d` (0..9): 7 rows, bit 4 is the leftmost column.
 const std::array<uint8_t, 7>& digit_glyph(int d);
 
-/// Draws the pattern into `frame` (nv12, i420 or gray8): background ramp, a bar that moves
-/// 4 px per frame, the two digit rows, and a white frame when `flash`. Errors:
-/// invalid_argument for rgb888 frames.
-Status draw_test_pattern(Frame& frame, uint64_t frame_number, int64_t time_ms, bool flash);
+/// Draws frame `frame_number` of the pattern into `frame` (nv12, i420 or gray8): the scene
+/// panned 2 px per frame, three moving discs, luma noise of up to `noise` steps below the
+/// digits (0 = none), the two digit rows; a white frame instead of the scene when `flash`.
+/// Deterministic: the same arguments draw the same pixels. Errors: invalid_argument for
+/// rgb888 frames.
+Status draw_test_pattern(Frame& frame, uint64_t frame_number, int64_t time_ms, bool flash,
+                         uint8_t noise = 0);
 
 /// Reads a digit row (0 = frame number, 1 = time in ms) back from a luma plane of a pattern
 /// frame, tolerating compression noise (each glyph is matched to the nearest digit). Errors:

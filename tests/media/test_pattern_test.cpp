@@ -1,11 +1,15 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "media/test_pattern.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "media/clock.h"
+#include "testing/test_util.h"
 
 namespace camrec::media {
 namespace {
@@ -72,15 +76,81 @@ TEST(TestPatternTest, FlashIsWhiteBelowTheDigits) {
   EXPECT_LE(mean_luma(below, f.stride(0), 320, rows), 120u);
 }
 
-TEST(TestPatternTest, BarMoves) {
-  Frame a = make(PixelFormat::gray8, 320, 240), b = make(PixelFormat::gray8, 320, 240);
+// Luma rows below the digits, where the scene is.
+double mean_abs_diff(const Frame& a, const Frame& b, uint32_t top) {
+  uint64_t sum = 0, n = 0;
+  for (uint32_t r = top; r < a.height(); ++r) {
+    for (uint32_t x = 0; x < a.width(); ++x, ++n) {
+      sum += static_cast<uint64_t>(std::abs(a.plane(0)[r * a.stride(0) + x] - b.plane(0)[r * b.stride(0) + x]));
+    }
+  }
+  return static_cast<double>(sum) / static_cast<double>(n);
+}
+
+TEST(TestPatternTest, SceneHasColourDetailAndMotion) {
+  Frame a = make(PixelFormat::nv12, 640, 360), b = make(PixelFormat::nv12, 640, 360);
+  const uint32_t top = pattern_layout(640, 360).box_bottom;
   ASSERT_TRUE(draw_test_pattern(a, 10, 0, false).is_ok());
   ASSERT_TRUE(draw_test_pattern(b, 11, 0, false).is_ok());
-  const uint8_t* ra = a.plane(0) + 200 * 320;
-  const uint8_t* rb = b.plane(0) + 200 * 320;
-  EXPECT_EQ(ra[40], 200);  // bar at x = 40..59 on frame 10
-  EXPECT_NE(rb[40], 200);  // moved 4 px on frame 11
-  EXPECT_EQ(rb[44], 200);
+  // Motion: the camera pans and the discs move, so most of the picture changes.
+  EXPECT_GT(mean_abs_diff(a, b, top), 8.0);
+  // Fine detail: neighbouring pixels differ (a flat ramp scores under 1).
+  uint64_t gradient = 0, n = 0;
+  for (uint32_t r = top; r < 360; ++r) {
+    for (uint32_t x = 1; x < 640; ++x, ++n) {
+      gradient += static_cast<uint64_t>(std::abs(a.plane(0)[r * 640 + x] - a.plane(0)[r * 640 + x - 1]));
+    }
+  }
+  EXPECT_GT(static_cast<double>(gradient) / static_cast<double>(n), 6.0);
+  // Colour: the chroma spreads well away from grey.
+  uint32_t far_from_grey = 0;
+  for (uint32_t i = 0; i < 320 * 180 * 2; ++i) far_from_grey += std::abs(a.plane(1)[i] - 128) > 20;
+  EXPECT_GT(far_from_grey, 320u * 180u * 2u / 10u);
+}
+
+TEST(TestPatternTest, PanIsTwoPixelsPerFrame) {
+  Frame a = make(PixelFormat::gray8, 320, 240), b = make(PixelFormat::gray8, 320, 240);
+  ASSERT_TRUE(draw_test_pattern(a, 3, 0, false).is_ok());
+  ASSERT_TRUE(draw_test_pattern(b, 4, 0, false).is_ok());
+  // The bottom rows (gravel) are clear of the discs: frame 4 is frame 3 moved 2 px left.
+  for (uint32_t r = 236; r < 240; ++r) {
+    EXPECT_EQ(std::memcmp(b.plane(0) + r * 320, a.plane(0) + r * 320 + 2, 318), 0) << "row " << r;
+  }
+}
+
+TEST(TestPatternTest, NoiseIsBoundedDeterministicAndOptional) {
+  Frame clean = make(PixelFormat::nv12, 320, 240), noisy = make(PixelFormat::nv12, 320, 240),
+        again = make(PixelFormat::nv12, 320, 240);
+  ASSERT_TRUE(draw_test_pattern(clean, 5, 0, false, 0).is_ok());
+  ASSERT_TRUE(draw_test_pattern(noisy, 5, 0, false, 3).is_ok());
+  ASSERT_TRUE(draw_test_pattern(again, 5, 0, false, 3).is_ok());
+  const uint32_t top = pattern_layout(320, 240).box_bottom;
+  uint32_t changed = 0;
+  for (uint32_t i = top * 320; i < 320 * 240; ++i) {
+    const int d = std::abs(noisy.plane(0)[i] - clean.plane(0)[i]);
+    EXPECT_LE(d, 3);
+    changed += d != 0;
+  }
+  EXPECT_GT(changed, (240 - top) * 320 / 2);
+  EXPECT_EQ(std::memcmp(noisy.plane(0), again.plane(0), 320 * 240), 0);
+  // The digits stay clean and readable.
+  EXPECT_EQ(*read_pattern_number(noisy.plane(0), 320, 320, 240, 0), 5u);
+}
+
+// The default source fed to the default encoder settings (make run's recording: 1280x720
+// H.264, CBR 4000 kbit/s) spends its bitrate as a camera picture does. The white page the
+// pattern used to be came out near 100 kbit/s.
+TEST(TestPatternTest, A4MbpsEncodeLandsNearItsTarget) {
+  camrec::testing::TempDir dir;
+  const std::string path = dir.file("clip.mp4");
+  auto r = camrec::testing::run_command(std::string(CAMREC_CLI) + " record -o " + camrec::testing::shell_quote(path) +
+                                        " --frames 90 --size 1280x720 --codec h264 --bitrate 4000 --fast -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string rate = camrec::testing::ffprobe_stream_value(path, "v", "bit_rate");
+  ASSERT_FALSE(rate.empty());
+  const double kbps = std::stod(rate) / 1000.0;
+  EXPECT_GT(kbps, 4000 * 0.8);
+  EXPECT_LT(kbps, 4000 * 1.2);
 }
 
 TEST(TestPatternTest, RgbIsRejectedAndUnreadableIsReported) {
