@@ -100,6 +100,10 @@ Status Recorder::build(const WriterFactory& make_writer) {
     ec.sample_rate = audio_source_->format().sample_rate;
     ec.channels = audio_source_->format().channels;
     CAMREC_ASSIGN_OR_RETURN(audio_encoder_, media::make_audio_encoder(ec));
+    // AAC's delay is a whole packet: a frame's sound comes in the packet after it. (Opus's
+    // pre-skip is part of its first packet and left as it was.)
+    if (audio_encoder_->codec() == media::AudioCodec::aac)
+      audio_delay_us_ = rescale(audio_encoder_->priming_samples(), audio_encoder_->sample_rate(), kMicroseconds);
   }
 
   // Only now that everything accepted the config: a refused one leaves the output alone.
@@ -171,7 +175,7 @@ void Recorder::audio_loop() {
     progress_.wait(lock, [&] {
       if (audio_stop_) return true;
       // After the video ended only the audio up to its end is still wanted.
-      if (video_done_) return audio_end_us_ < video_end_us_;
+      if (video_done_) return audio_end_us_ - audio_delay_us_ < video_end_us_;
       if (audio_queue_.empty()) return true;
       const int64_t reference = video_end_us_ >= 0 ? video_end_us_ : audio_queue_.front().pts_us;
       return audio_queue_.back().pts_us <= reference + lead;
@@ -187,7 +191,8 @@ Status Recorder::write_ready_audio(bool final) {
   std::unique_lock lock(mutex_);
   // Audio goes in once the video reaches it: the file starts with video (audio from before
   // the first frame is dropped by the muxer) and ends with the last frame's audio.
-  while (!audio_queue_.empty() && video_end_us_ >= 0 && audio_queue_.front().pts_us < video_end_us_) {
+  while (!audio_queue_.empty() && video_end_us_ >= 0 &&
+         audio_queue_.front().pts_us - audio_delay_us_ < video_end_us_) {
     media::AudioPacket p = std::move(audio_queue_.front());
     audio_queue_.pop_front();
     lock.unlock();
@@ -359,7 +364,8 @@ Status Recorder::stop() {
       {
         std::unique_lock lock(mutex_);
         if (!write_failed_)
-          progress_.wait_for(lock, kAudioTailWait, [&] { return audio_finished_ || audio_end_us_ >= video_end_us_; });
+          progress_.wait_for(lock, kAudioTailWait,
+                             [&] { return audio_finished_ || audio_end_us_ - audio_delay_us_ >= video_end_us_; });
         audio_stop_ = true;
         progress_.notify_all();
       }

@@ -144,6 +144,10 @@ class Recorder {
   /// more than one packet.
   std::deque<media::AudioPacket> audio_queue_;
   int64_t audio_end_us_ = -1;  ///< End of the audio encoded so far.
+  /// AAC's encoder delay, µs: packet k decodes to frame k - 1, so the audio of the last
+  /// frame needs the packet after it (the edit list presents packet k's output at frame
+  /// k - 1's time).
+  int64_t audio_delay_us_ = 0;
   int64_t video_end_us_ = -1;  ///< End of the video written so far (-1: none yet).
   bool audio_finished_ = false;  ///< The audio thread has left its loop.
   /// Signalled when video is written, audio is queued or the audio thread ends.
