@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # camrec: `make run` records the seed's clip, `make test` runs every test.
 # Each target first installs what is missing (Debian packages), then configures and builds
 # only what it runs: `make run` the library and the CLI, `make test` also the tests and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The K230 tutorial's mp4_muxer_test in C++: the one-object recorder Mp4Container,
 // H.265 + G.711 µ-law, 200 frames.
 //   example_mp4_container [OUTPUT.mp4] [FRAMES] [fmp4 0|1]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reads an MP4 back with the K230 kd_mp4 demuxer: file info, tracks, then every frame (video
 // as Annex B with parameter sets in front of key frames, times in ms).
 //   example_mp4_demux FILE.mp4 [OUT.h264]   (writes the video track as an elementary stream)

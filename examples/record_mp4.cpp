@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The K230 tutorial's vi_bind_venc_mp4_test, line for line in C++: sensor -> link -> encoder
 // -> GetStream loop -> kd_mp4_write_frame. As in the tutorial, the HEADER pack (which the
 // encoder hands out once, before the first I frame) is glued to that first I frame, every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The codec layer on raw elementary streams: Annex B splitting, the streaming access-unit
 // splitter fed in chunks (its output must not depend on the chunking), the access-unit
 // parsers, the parameter set parsers, and avcC/hvcC record parse -> write -> parse.

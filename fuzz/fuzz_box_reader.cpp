@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Parses the input as every box type camrec knows and checks parse -> write -> parse: the two
 // parsed values are equal, box_size() matches the bytes written, writing is stable, and the
 // inspector (camrec info --boxes) runs on whatever parsed. The input is also walked as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The demuxer over an in-memory file: open, read every sample, scan, read again.
 // Input: one option byte (bit 0: DemuxOptions::annexb), then the file. Nothing here bounds
 // the work: a file that makes the demuxer loop for long is a finding (-timeout).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The muxer driven by a command script: add tracks, write packets with any bytes and
 // timestamps, close. It must never crash; when close() succeeds the output must open in the
 // demuxer and read to its end, and after a simulated full disk whatever the sink holds must

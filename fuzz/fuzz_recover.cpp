@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec recover on a damaged file: the input is written to a temporary file and repaired,
 // into a separate output (option bit 0 clear) or in place (bit 0 set). A repaired file must
 // open in the demuxer and read to its end, and no temporary file may be left behind.

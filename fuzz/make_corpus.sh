@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Regenerates the seed corpora under fuzz/corpus/<target>/ from tiny real files: ffmpeg-made
 # MP4/MOV/fragmented MP4 of a few 64x64 frames, camrec remux outputs, raw H.264/H.265 streams
 # of 3 frames, cut-short recordings for recover, and muxer command scripts built from real

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the malformed inputs of tests/data/corrupt/ and its table CASES.md.
 
 Each MP4 case is a valid small file from tests/data/corrupt/base/ with one thing broken:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds (if needed) and runs one fuzzer for a bounded time from its seed corpus.
 #   usage: fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
 #   TARGET: fuzz_box_reader | fuzz_demuxer | fuzz_annexb | fuzz_recover | fuzz_muxer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs the Debian packages camrec needs.
 #   install-deps.sh build   what the library, the CLI and the Python module need (make run, make install)
 #   install-deps.sh         everything: also the tests, benchmarks, fuzzers and packaging tools

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Checked arithmetic for sizes and offsets read from files: overflow is an input error,
 // never undefined behaviour or a silent wrap.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The MP4 demuxer: regular and fragmented MP4 (with or without mfra/sidx), as written by
 // camrec, ffmpeg (mp4 and mov), GStreamer and K230, including files cut short by a crash.
 // Everything a file can ask for is bounded; errors carry the byte offset and box path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The MP4 muxer: tracks in, a crash-safe MP4 file out.
 //
 // Two layouts (K230 `fmp4_flag`):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Loop recording: a stream split into segment files, each starting at a video key frame,
 // with the oldest deleted beyond a count. Together the segments hold every frame once.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Errors without exceptions: Status for calls that return nothing, Result<T> for calls that
 // return a value. Modelled on std::expected, which g++ 12 offers only with -std=c++2b.
 #pragma once

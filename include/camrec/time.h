@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Integer time: ticks in a timescale, rescaled exactly with 128-bit intermediates.
 // No double anywhere: a 24-hour recording must not drift by rounding.
 #pragma once

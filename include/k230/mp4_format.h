@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The K230 kd_mp4 C API (names, struct layouts and enum values as in the K230 SDK), on
  * camrec's MP4 engine. A K230 program that includes "mp4_format.h" compiles unchanged.
  *

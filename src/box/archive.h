@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One description per box, run four ways.
 //
 // Every box struct has `template <class A> void describe(A& a)` listing its fields in file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The vocabulary shared by every archive: raw boxes, box headers, string forms, the order of
 // child boxes, and the slot helpers that visit the children of a container.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every ISO BMFF box camrec reads and writes, in one include.
 #pragma once
 

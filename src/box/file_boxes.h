@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Top-level boxes of a file: ftyp, styp, free/skip, and the mdat header.
 #pragma once
 

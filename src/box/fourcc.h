@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Four-character codes, built at compile time so no box type is ever written as hex.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Movie fragment boxes: mvex/mehd/trex, moof/mfhd/traf/tfhd/tfdt/trun, mfra/tfra/mfro, sidx.
 #pragma once
 

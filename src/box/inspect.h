@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The inspector archive: runs a box's describe() to print it as JSON, with the byte offset
 // and size of every box, for `camrec info --boxes --json`.
 #pragma once

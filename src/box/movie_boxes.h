@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The movie header tree: moov, mvhd, trak, tkhd, edts/elst, mdia, mdhd, hdlr, minf, vmhd,
 // smhd, dinf, dref, 'url '. Boxes camrec does not interpret (udta, meta, tref, ...) stay raw
 // in each container's `unknown` and are written back unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sample entries (the children of stsd) and the boxes inside them. Codec configuration
 // records (avcC, hvcC, esds, dOps) are opaque bytes here; their syntax belongs to src/codec.
 #pragma once

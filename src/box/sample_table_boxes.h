@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The sample table: stbl and its tables (stsd, stts, ctts, stss, stsc, stsz, stz2, stco, co64,
 // sdtp). Counts read from a file are checked against the bytes left before any allocation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Walking a file's top-level boxes (ftyp, moov, mdat, moof, mfra, ...) by their headers, so a
 // demuxer finds moov/moof without loading the media data.
 #pragma once

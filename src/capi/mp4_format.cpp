@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The kd_mp4 C API over camrec::Muxer and camrec::Demuxer.
 //
 // Handles are tokens from capi::HandleTable: a destroyed, foreign or made-up handle gets

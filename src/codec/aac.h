@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // AAC configuration: ADTS frame headers (ISO/IEC 13818-7 6.2 / 14496-3 1.A.2),
 // AudioSpecificConfig (14496-3 1.6.2.1) and the ES_Descriptor carried by an MP4 'esds' box
 // (14496-1 7.2.6.5, with 14496-14 3.1.2 for the MP4 restrictions).

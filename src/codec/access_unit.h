@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // From one Annex B access unit (as an encoder hands it over: parameter sets, AUD and SEI
 // possibly in front of the slices) to what an MP4 sample needs: the length-prefixed payload
 // without parameter sets and AUDs, the parameter sets it carried, whether it is a key frame,

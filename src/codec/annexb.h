@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // NAL unit framing: Annex B byte streams (H.264 Annex B, H.265 Annex B) and the 4-byte
 // length-prefixed form that MP4 samples use (ISO/IEC 14496-15 5.3.2 / 8.3.2), plus emulation
 // prevention removal (EBSP -> RBSP, H.264 7.4.1 / H.265 7.4.2).

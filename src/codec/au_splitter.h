@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Streaming access-unit splitter for raw H.264 / H.265 elementary streams (.h264, .h265
 // files, pipes): bytes go in in chunks of any size, complete access units come out.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // AVCDecoderConfigurationRecord, the payload of an 'avcC' box (ISO/IEC 14496-15 5.3.3.1),
 // and the RFC 6381 codec string of an AVC track ("avc1.64001f").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bit reader for RBSP syntax (H.264 7.2 / H.265 7.2): u(n), ue(v), se(v), bounded.
 //
 // Errors are sticky like io::ByteReader: after the first failure every read returns 0 and

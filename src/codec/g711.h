@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // G.711 companding (ITU-T G.711): µ-law and A-law, 8-bit codes <-> 16-bit linear PCM.
 //
 // Decoding gives the reconstruction level of each code scaled to 16 bits (A-law 13-bit and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // H.264 / AVC syntax the recorder needs (ITU-T H.264 (08/2021)): sequence and picture
 // parameter sets (7.3.2.1, 7.3.2.2, VUI E.1), the slice header up to dec_ref_pic_marking
 // (7.3.3) and picture order count (8.2.1) so a remuxer can order a raw stream with B-frames.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // H.265 / HEVC syntax the recorder needs (ITU-T H.265 (08/2021)): VPS, SPS (with the
 // short-term reference picture sets and long-term fields that precede the VUI), PPS, the
 // slice segment header up to slice_pic_order_cnt_lsb (7.3.6.1) and picture order count

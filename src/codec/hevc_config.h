@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // HEVCDecoderConfigurationRecord, the payload of an 'hvcC' box (ISO/IEC 14496-15 8.3.3.1),
 // and the codec string of an HEVC track (14496-15 Annex E.3, "hvc1.1.6.L93.B0").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Opus configuration: the OpusHead identification header (RFC 7845 5.1), the 'dOps' box
 // payload of Opus in ISO BMFF ("Encapsulation of Opus in ISO Base Media File Format" 4.3.2),
 // and packet durations from the TOC byte (RFC 6716 3.1).

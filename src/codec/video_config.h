@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The parameter sets of a video stream as one comparable value, and what a muxer derives
 // from them: the decoder configuration record ('avcC' / 'hvcC' payload), the codec string
 // and the picture format. A muxer keeps the VideoParameterSets of its current sample

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reads one movie fragment (moof) into sample references (14496-12 8.8).
 #include <algorithm>
 

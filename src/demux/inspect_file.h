@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The box tree of a whole file as JSON (`camrec info --boxes`): the boxes camrec knows are
 // parsed and printed field by field by their describe(); mdat and unknown boxes by header.
 #pragma once

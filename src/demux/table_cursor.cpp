@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "demux/table_cursor.h"
 
 #include "box/fourcc.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Walks a regular MP4 sample table (stts, ctts, stsc, stsz/stz2, stco/co64, stss) one
 // sample at a time, without expanding it: memory stays that of the tables themselves.
 #pragma once

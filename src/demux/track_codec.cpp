@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the demuxer says about a track's codec, and the Annex B output of video samples.
 #include <algorithm>
 

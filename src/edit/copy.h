@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Copying the samples of one MP4 into a new one through camrec's muxer: the heart of
 // `camrec remux` for MP4 input and of `camrec recover`.
 #pragma once

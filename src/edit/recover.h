@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Repairing files left by a crash, a power cut or a full disk (`camrec recover`).
 //
 // camrec files: a torn last fragment is dropped; a regular (hybrid) file interrupted inside

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bounded big-endian reader over bytes already in memory.
 //
 // Errors are sticky: after the first failure every read returns 0 and the first error is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Big-endian writer into a growing memory buffer. Serializing into memory cannot fail;
 // only sinks return errors. Box scopes patch their size field when they close.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where bytes go: an append-mostly output with in-place patching, as a muxer needs.
 // Every operating-system error reaches the caller as a Status (short write, ENOSPC, EFBIG,
 // EIO); nothing is retried silently except EINTR and partial writes that made progress.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where bytes come from: random access reads, as a demuxer needs.
 #pragma once
 

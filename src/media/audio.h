@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Audio inputs: 16-bit PCM chunks stamped on the same capture clock as video frames.
 // Sources: "tone" (silence with beeps on a BeepSchedule), "wav:PATH", "alsa:DEVICE".
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The instants at which test sources mark time: the test pattern flashes white and the tone
 // source beeps, so an A/V sync check can compare the two in a recording.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The one capture clock that stamps every video frame and audio chunk, so audio and video
 // share a time base. Injected everywhere time is read or waited on, so tests can run on a
 // manual clock and get the same timestamps every run.

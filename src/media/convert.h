@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Pixel conversion and scaling between frame formats (libyuv), and the camera wire formats
 // V4L2 delivers (YUYV, strided NV12, MJPEG via libturbojpeg).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The video encoder with K230 CanMV semantics: 4 channels, each turning frames into H.264 or
 // H.265 Annex B streams handed out as typed packs (HEADER / I / P).
 //

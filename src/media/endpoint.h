@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Media endpoints as K230 names them: (module id, device, channel) triples, and the two
 // roles a linked module plays (a source of frames, a sink that accepts them).
 #pragma once

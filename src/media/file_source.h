@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sensor sources that read pictures from files: YUV4MPEG2 (.y4m) and raw NV12 / I420.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Raw video frames: the pixels a sensor channel produces and an encoder consumes.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "media/media_manager.h"
 
 #include "media/registry.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // MediaManager::link binds a source channel (a sensor) to a sink channel (an encoder), as
 // K230's MediaManager.link does: frames then flow without user code, on a worker thread,
 // through a bounded queue. Frames that do not fit are dropped and counted, never silently.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Process-wide directory of linkable modules, keyed by (module id, device), so
 // MediaManager::link can find a Sensor or Encoder from a K230 endpoint triple.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A camera sensor with K230 CanMV semantics: up to 3 output channels, each with its own size
 // and pixel format, scaled from the source with libyuv and delivered to links.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "media/sensor_source.h"
 
 #include "camrec/time.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Real camera capture through Video4Linux2 (mmap streaming), converted to NV12 with libyuv
 // (YUYV, NV12) or libturbojpeg (MJPEG).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Software H.264 (libx264) and H.265 (libx265) encoders behind one interface; the
 // Encoder turns their output into K230 stream packs.
 #pragma once

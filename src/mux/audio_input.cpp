@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Audio packets to MP4 samples: G.711 ('ulaw'/'alaw', QuickTime sound entries), AAC
 // ('mp4a' + esds, raw or ADTS input) and Opus ('Opus' + dOps, Opus in ISOBMFF).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reads a raw H.264/H.265 elementary stream (Annex B file) as timed access units, for
 // remuxing: frames come out in decode order with a dts and a pts; with B-frames the
 // presentation order is computed from the pictures' order counts (POC), as a decoder

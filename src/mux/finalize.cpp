@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Closing a recording. The order of the writes is what keeps the file playable at every
 // instant of the close; docs/file-layout.md walks through the states.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Builds the file-level boxes of a recording from the tracks' state: ftyp, the init moov
 // (empty sample tables + mvex), the final moov (full tables), moof and mfra.
 #pragma once

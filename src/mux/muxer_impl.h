@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Internals of camrec::Muxer, shared by muxer.cpp (recording) and finalize.cpp (close).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Run-length sample tables of one track, kept while recording for the moov written at close.
 //
 // About 4.4 bytes per video sample: the sample size (4 bytes), one chunk offset per fragment

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // State of one track inside the muxer: timing, the open fragment's samples, the index.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Converts what a caller hands the muxer (Annex B access units, ADTS frames, G.711 bytes,
 // Opus packets) into MP4 samples, and knows the track's sample description.
 #pragma once

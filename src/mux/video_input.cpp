@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Annex B access units to MP4 samples: parameter sets move into the sample entry ('avc1' +
 // avcC, 'hvc1' + hvcC: Apple players refuse 'hev1'), one entry per distinct set of parameter
 // sets, AUDs are dropped, SEI is kept.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "recorder/mp4_container.h"
 
 namespace camrec::recorder {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // K230's Mp4Container: the one-object recorder of the CanMV tutorial
 // (Mp4CfgStr.SetMuxerCfg -> Create -> Start -> Process... -> Stop -> Destroy), on camrec's
 // Recorder. Defaults as K230: H.265 Main, CBR 4000 kbit/s, GOP 30, 30 fps, G.711 µ-law

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The recorder: a sensor linked to an encoder channel, an audio input with its encoder, and
 // a MediaWriter (one MP4 or segments), on one capture clock. The modern C++ face of what
 // K230's Mp4Container does, without its defects: every pack of every GetStream is written,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Populated boxes for the box tests: every field away from its default, so a field that a
 // description forgets to read or write shows up as a round-trip difference.
 #pragma once

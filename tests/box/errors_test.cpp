@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every way a box can be broken gives a specific error naming the box path.
 #include <gtest/gtest.h>
 

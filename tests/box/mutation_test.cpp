@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Deterministic mutation testing: corrupted boxes must give an error or a value that writes
 // back stably, never a crash or an unbounded allocation (run under ASan/UBSan in CI).
 #include <gtest/gtest.h>

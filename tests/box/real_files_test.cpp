@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Lossless round trip of real files: files written by ffmpeg and GStreamer at test time are
 // walked box by box; every moov/moof/mfra/sidx/ftyp/free is parsed into the structs and
 // serialized again, and the bytes must equal the original ones, the whole file rebuilt too.

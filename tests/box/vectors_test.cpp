@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Byte-exact vectors for the boxes whose layout depends on flags, versions or bit packing.
 // The expected bytes are written out by hand from 14496-12 (and, where noted, copied from
 // files written by ffmpeg), never produced by the code under test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Playback in a real browser: headless Chromium plays camrec's files the way a web page or a
 // camera dashboard does, from a Blob URL (every layout) and through Media Source Extensions
 // (fragmented files with CMAF brands). Each file is played to its end; the page reports what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The kd_mp4 C API: a C client compiled as C writes clean files; the demuxer half reads them
 // back as K230 does (Annex B, ms timestamps, eof); every misuse gets an error, not a crash.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A K230-style C client: written only against "mp4_format.h", as a K230 program is. It must
  * compile as C and produce a clean file (checked by capi_test.cpp). */
 #include <string.h>

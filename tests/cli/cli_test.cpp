@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The camrec command line run as a process: exit codes (0 success, 64 bad options, 65 a
 // malformed input, 66 a missing input), messages that name the command, the file and the
 // cause, `info --json` as valid JSON with the right track facts, `info --boxes`, `extract`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Test helpers for the codec tests: temporary directories, running ffmpeg/ffprobe, making
 // fixtures once per test binary, reading files and finding boxes in MP4 files.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every parser of the codec layer on damaged versions of real inputs: bit flips, cuts and
 // random bytes must give a value or an error, never a crash or a read out of bounds (the
 // sanitizer build checks the latter).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every malformed input of tests/data/corrupt/ gives exactly the error its row of CASES.md
 // names (code and message), through the API the row names, and never a crash. The C API
 // call sequences named in the table are defined here.

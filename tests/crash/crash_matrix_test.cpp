@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The crash matrix: real `camrec` processes killed with SIGKILL at random instants, inside
 // the close too, in every layout; then the file must play in ffmpeg as it is, or at worst
 // after `camrec recover`, and hold every frame of the fragments written before the kill.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A full disk (ENOSPC, on a small tmpfs made for the test) and a file-size limit (EFBIG,
 // RLIMIT_FSIZE): the command fails naming the cause, and the file on disk is valid with every
 // fragment that fit.

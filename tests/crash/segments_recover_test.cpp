@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Loop recording: segments that start at key frames and hold every frame exactly once; and
 // `camrec recover` salvaging a regular file of another recorder cut before its moov, and
 // reviving a last fragment whose moof was never renamed from 'free'.

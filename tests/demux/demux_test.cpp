@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The demuxer against what was written and against ffprobe: files our muxer writes come back
 // with the samples, timestamps and key flags that went in; files written by ffmpeg (mp4,
 // mov with G.711, fragmented with and without an empty moov) and GStreamer (mp4mux, plain

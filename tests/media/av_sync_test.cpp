@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The test sources mark the same instants in picture and sound; after real encoding the
 // marks must still line up on the shared capture clock.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers shared by the media tests: test-pattern frames, draining an encoder channel,
 // and reading frame numbers back from a decoded stream.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Audio beside video through the C++ Muxer API: G.711 µ-law and A-law, AAC (ADTS input)
 // and Opus, in both layouts. ffprobe sees both streams with the right durations, ffmpeg
 // decodes the audio to exactly what the input decodes to, and G.711 comes back out of

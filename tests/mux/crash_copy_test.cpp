@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A copy of the output taken at any instant (a crash, a power cut, a copy of a file still
 // being written) is playable up to its last complete fragment, in both layouts, including
 // every instant of close(). The sink records every write; the file as it was at any byte

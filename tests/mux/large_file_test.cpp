@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Past 4 GiB: a recording whose media passes the 32-bit offset range gets 'co64' chunk
 // offsets and a 64-bit mdat header without being asked (regular layout), 64-bit mfra
 // offsets (fragmented layout), and our demuxer finds every sample where it was written.

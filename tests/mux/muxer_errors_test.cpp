@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bad input gets a clear error (the right Errc and a message that says what is wrong) and
 // loses nothing already written: after each refused call the muxer goes on, and the file
 // holds every frame accepted before and after it. A full output (memory sink with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `camrec remux` of H.264/H.265 elementary streams, checked with the tools people play files
 // with: ffmpeg decodes the output to exactly the frames of the input stream, ffprobe sees
 // the same frames, key frames and presentation times and has nothing to warn about,

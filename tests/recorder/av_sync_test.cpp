@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A/V sync end to end: the test pattern flashes and the tone beeps at the same capture
 // instants; in the decoded recording each flash must meet its beep. A 60 s real-time
 // recording (sync must not drift), an unpaced one (exact: the flash is the first frame at or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Mp4Container (H.265 + G.711 µ-law, K230's defaults) and the Recorder (H.264 + Opus), in the
 // regular and the fragmented layout: both tracks there, as long as each other, and clean for
 // ffprobe and GStreamer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bad input to Mp4Container, the Recorder and `camrec record`: each gets a clear error (an
 // Errc, a message naming the problem, the CLI's exit code), never a crash, and an existing
 // output file is not destroyed by a refused configuration.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The seed's three examples, built with the project: each writes (or reads back) a clean file.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The Recorder's own rules, on a manual clock that makes a paced source run instantly (so
 // the link must drop most frames): a frame limit counts the frames in the file, gaps stay
 // gaps, and the last frame lasts one frame time.

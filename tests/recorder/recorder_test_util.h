@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers for the recorder tests: running the camrec CLI and the examples, reading a file's
 // top-level boxes, stream times and decoded pictures/sound, and spotting the test pattern's
 // flashes and the tone's beeps.

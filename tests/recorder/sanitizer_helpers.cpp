@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // LeakSanitizer suppressions for this test binary and the programs it runs (used only in
 // sanitizer builds). libx265 3.5 leaks a parameter copy and per-frame-encoder filter
 // buffers at every x265_encoder_open/close pair, even in a minimal open-close program; those

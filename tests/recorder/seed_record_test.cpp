@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The seed's recording as `make run` makes it: camrec record, test pattern, 1280x720 H.264
 // Main, 200 frames at 30 fps in real time, a key frame every 30 frames. And an encoder too
 // slow for real time: frames are dropped and counted, and the file keeps the true capture

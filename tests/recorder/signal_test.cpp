@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SIGINT / SIGTERM stop a running `camrec record` cleanly: exit 0, and the file is a closed
 // regular MP4 (moov after the media, no fragments at the top level) with every frame
 // captured up to the signal, in order, none missing.

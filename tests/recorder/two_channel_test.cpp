@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A camera's main and sub stream: two output channels of one sensor (1280x720 and 640x360)
 // linked to two channels of one encoder, each written by its own Muxer. Both files must hold
 // the same frames at the same capture times.

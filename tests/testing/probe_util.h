@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Structured readings of a media file by external tools (ffprobe packets and streams,
 // gst-discoverer, GStreamer decoding, mediainfo) and hashes to compare them with, for
 // tests that check camrec's files against what other readers see.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Test inputs for the muxer: video access units read from an elementary stream made by
 // ffmpeg, audio packets (G.711 bytes, ADTS frames), and writing them interleaved in time
 // the way a recorder hands them over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers for tests that use real files and real external tools (ffmpeg, ffprobe,
 // gst-discoverer, mediainfo).
 #pragma once

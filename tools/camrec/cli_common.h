@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What every camrec subcommand shares: exit codes and error reporting.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec extract FILE: each track to a file players and tools read directly: H.264/H.265 as
 // Annex B (.h264/.h265), G.711 as WAVE (.wav, format 6/7: no decoding), AAC as ADTS (.aac),
 // Opus as Ogg Opus (.opus). The packets are copied as they are: nothing is decoded.

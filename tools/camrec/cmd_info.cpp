@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec info FILE: what a file holds (tracks, codecs, durations, samples, key frames,
 // fragments), its box tree with --boxes, as JSON with --json.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec record: camera (or test pattern, or file) -> H.264/H.265 encoder -> MP4, with
 // optional G.711/Opus/AAC audio. Defaults are the K230 tutorial's: test pattern, 1280x720, H.264
 // Main, 200 frames, test.mp4. SIGINT, SIGTERM and SIGHUP stop cleanly and close the file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec recover FILE [-o OUT]: repairs a file left by a crash, a power cut or a full disk.
 #include <unistd.h>
 

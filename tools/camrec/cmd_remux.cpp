@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec remux IN OUT: an Annex B elementary stream (.h264/.h265) or an MP4/MOV file into
 // an MP4 written by camrec's muxer (regular, fragmented, or faststart).
 #include <unistd.h>

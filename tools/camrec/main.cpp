@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camrec: record camera video and audio to MP4, and inspect, remux, extract and recover
 // MP4 files. `camrec help` lists the commands; exit codes are in cli_common.h.
 #include <csignal>

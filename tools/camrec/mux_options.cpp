@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "mux_options.h"
 
 #include "cli_common.h"

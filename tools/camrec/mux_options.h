@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Output options shared by `camrec record` and `camrec remux`: layout, fragments,
 // durability, overwriting, segments. Every value is checked before any file is touched.
 #pragma once

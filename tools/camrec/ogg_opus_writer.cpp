@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ogg_opus_writer.h"
 
 #include <ogg/ogg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Ogg Opus files (RFC 7845) for `camrec extract`: the OpusHead and OpusTags headers, each on
 // a page of its own, then the Opus packets with their granule positions (48 kHz samples
 // since the start, pre-skip included). libogg makes the pages and their checksums.
