@@ -58,6 +58,29 @@ class LiveFeed::FragmentCapture final : public io::Sink {
 
 namespace {
 
+/// The init segment without its top-level 'free'/'skip' boxes. The file's header keeps room
+/// after the moov for a header that grows (new sample descriptions); a viewer's init segment
+/// needs only ftyp and moov, and MSE parsers are not all required to skip other boxes.
+std::vector<uint8_t> init_without_padding(const std::vector<uint8_t>& init) {
+  std::vector<uint8_t> out;
+  out.reserve(init.size());
+  size_t at = 0;
+  while (at + 8 <= init.size()) {
+    const uint64_t size = (uint64_t{init[at]} << 24) | (uint64_t{init[at + 1]} << 16) | (uint64_t{init[at + 2]} << 8) |
+                          uint64_t{init[at + 3]};
+    if (size < 8 || size > init.size() - at) break;  // not a plain box: keep the rest as it is
+    const bool padding = std::equal(init.begin() + static_cast<ptrdiff_t>(at + 4),
+                                    init.begin() + static_cast<ptrdiff_t>(at + 8), "free") ||
+                         std::equal(init.begin() + static_cast<ptrdiff_t>(at + 4),
+                                    init.begin() + static_cast<ptrdiff_t>(at + 8), "skip");
+    if (!padding)
+      out.insert(out.end(), init.begin() + static_cast<ptrdiff_t>(at), init.begin() + static_cast<ptrdiff_t>(at + size));
+    at += size;
+  }
+  out.insert(out.end(), init.begin() + static_cast<ptrdiff_t>(at), init.end());
+  return out;
+}
+
 /// The codec strings of the init segment's tracks ("avc1.64001f,opus"), as MSE wants them.
 std::string init_codec_string(const std::vector<uint8_t>& init) {
   auto demuxer = Demuxer::open(std::make_unique<io::MemorySource>(init));
@@ -139,7 +162,7 @@ MuxerStats LiveFeed::stats() const { return muxer_->stats(); }
 
 void LiveFeed::on_fragment_written() {
   if (!init_sent_) {
-    std::vector<uint8_t> init = capture_->take_init();
+    std::vector<uint8_t> init = init_without_padding(capture_->take_init());
     std::string codec = init_codec_string(init);
     if (auto demuxer = Demuxer::open(std::make_unique<io::MemorySource>(init)))
       for (const auto& t : (*demuxer)->tracks()) timescales_.emplace_back(t.track_id, t.timescale);
