@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "media/encoder.h"
@@ -28,6 +29,19 @@ struct Flow {
   std::unique_ptr<Link> link;
 };
 
+// Encoder channel 0 at 320x240 with 8 output buffers, one thread (one picture out per frame
+// in, at once), started. `preset` empty keeps the encoder's default.
+std::shared_ptr<Encoder> started_encoder(const std::string& preset = "") {
+  auto enc = *Encoder::create();
+  EXPECT_TRUE(enc->SetOutBufs(0, 8, 320, 240).is_ok());
+  ChnAttr a = ChnAttrStr(PAYLOAD_TYPE_H264, H264_PROFILE_MAIN, 320, 240);
+  a.threads = 1;
+  if (!preset.empty()) a.preset = preset;
+  EXPECT_TRUE(enc->Create(0, a).is_ok());
+  EXPECT_TRUE(enc->Start(0).is_ok());
+  return enc;
+}
+
 // An unpaced test pattern of `frames` frames linked to encoder channel 0 (8 output buffers)
 // with the settings of a file source: block when full, wait forever for the encoder.
 Flow blocking_flow(ManualClock& clock, uint64_t frames) {
@@ -39,13 +53,7 @@ Flow blocking_flow(ManualClock& clock, uint64_t frames) {
   c.source_options.paced = false;
   c.source_options.max_frames = frames;
   f.sensor = *Sensor::create(c);
-  f.enc = *Encoder::create();
-  EXPECT_TRUE(f.enc->SetOutBufs(0, 8, 320, 240).is_ok());
-  ChnAttr a = ChnAttrStr(PAYLOAD_TYPE_H264, H264_PROFILE_MAIN, 320, 240);
-  a.threads = 1;
-  a.preset = "ultrafast";
-  EXPECT_TRUE(f.enc->Create(0, a).is_ok());
-  EXPECT_TRUE(f.enc->Start(0).is_ok());
+  f.enc = started_encoder("ultrafast");
   LinkOptions lo;
   lo.overflow = OverflowPolicy::block;
   lo.send_timeout_ms = -1;
@@ -177,12 +185,8 @@ class BlockedSender {
 };
 
 TEST(LinkClose, EncoderStopWakesASendFrameWaitingForRoom) {
-  auto enc = *Encoder::create();
-  ASSERT_TRUE(enc->SetOutBufs(0, 8, 320, 240).is_ok());
-  ChnAttr a = ChnAttrStr(PAYLOAD_TYPE_H264, H264_PROFILE_MAIN, 320, 240);
-  a.threads = 1;  // one picture out per frame in, at once
-  ASSERT_TRUE(enc->Create(0, a).is_ok());
-  ASSERT_TRUE(enc->Start(0).is_ok());
+  auto enc = started_encoder();
+  ASSERT_FALSE(::testing::Test::HasFailure());
   Watchdog dog("Encoder::Stop with a SendFrame(-1) waiting for room", kHang);
   BlockedSender sender(*enc);
   ASSERT_TRUE(sender.blocked(*enc));
@@ -193,12 +197,8 @@ TEST(LinkClose, EncoderStopWakesASendFrameWaitingForRoom) {
 }
 
 TEST(LinkClose, EncoderDestroyWakesASendFrameWaitingForRoom) {
-  auto enc = *Encoder::create();
-  ASSERT_TRUE(enc->SetOutBufs(0, 8, 320, 240).is_ok());
-  ChnAttr a = ChnAttrStr(PAYLOAD_TYPE_H264, H264_PROFILE_MAIN, 320, 240);
-  a.threads = 1;  // one picture out per frame in, at once
-  ASSERT_TRUE(enc->Create(0, a).is_ok());
-  ASSERT_TRUE(enc->Start(0).is_ok());
+  auto enc = started_encoder();
+  ASSERT_FALSE(::testing::Test::HasFailure());
   Watchdog dog("Encoder::Destroy with a SendFrame(-1) waiting for room", kHang);
   BlockedSender sender(*enc);
   ASSERT_TRUE(sender.blocked(*enc));
