@@ -3,6 +3,8 @@
 # What a user gets from `cmake --install`, checked from a staged install (DESTDIR), as a
 # program outside the tree sees it.
 #   install_test.sh CHECK BUILD_DIR SOURCE_DIR PREFIX LIBDIR
+# Output of a command is captured before grep -q reads it: under pipefail, grep -q leaving
+# early kills a still-writing ldd or readelf with SIGPIPE and fails the check at random.
 # CHECK: stage (install into BUILD_DIR/stage, run first), layout, c_consumer, cpp_consumer,
 # headers, man_page, bash_completion, readme_examples.
 set -euo pipefail
@@ -68,10 +70,10 @@ c_consumer)
   echo "pkg-config --cflags --libs camrec: $flags"
   # shellcheck disable=SC2086
   cc -std=c11 -Wall -Wextra -pedantic -Werror -o "$work/k230_consumer" "$source/tests/install/k230_consumer.c" $flags -lm
-  readelf -d "$work/k230_consumer" | grep -q 'NEEDED.*libcamrec.so.0' || fail "not linked with libcamrec.so.0"
+  grep -q 'NEEDED.*libcamrec.so.0' <<<"$(readelf -d "$work/k230_consumer")" || fail "not linked with libcamrec.so.0"
   make_h264 "$work/in.h264"
   LD_LIBRARY_PATH=$root/$libdir "$work/k230_consumer" "$work/in.h264" 25 "$work/out.mp4"
-  LD_LIBRARY_PATH=$root/$libdir ldd "$work/k230_consumer" | grep -q "$root/$libdir/libcamrec.so.0" \
+  grep -qF "$root/$libdir/libcamrec.so.0" <<<"$(LD_LIBRARY_PATH=$root/$libdir ldd "$work/k230_consumer")" \
     || fail "the program does not load the staged libcamrec.so.0"
   [ "$(probe_codecs "$work/out.mp4" | sort | tr '\n' ' ')" = "h264 pcm_mulaw " ] || fail "streams are not H.264 + G.711 µ-law"
   ;;
@@ -81,7 +83,7 @@ cpp_consumer)
   cmake -S "$source/tests/install/cpp_consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$root" \
         -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" || { cat "$work/configure.log"; fail "configure"; }
   cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }
-  ! readelf -d "$work/build/camrec_consumer" | grep -q 'NEEDED.*libcamrec' || fail "linked libcamrec.so, not the static library"
+  ! grep -q 'NEEDED.*libcamrec' <<<"$(readelf -d "$work/build/camrec_consumer")" || fail "linked libcamrec.so, not the static library"
   make_h264 "$work/in.h264"
   "$work/build/camrec_consumer" "$work/in.h264" "$work/out.mp4"
   [ "$(probe_codecs "$work/out.mp4" | tr '\n' ' ')" = "h264 " ] || fail "the stream is not H.264"

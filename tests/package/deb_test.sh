@@ -38,12 +38,12 @@ echo "camrec Depends: $depends"
 for lib in libc6 libstdc++6 libx264- libx265- libopus0 libasound2 libturbojpeg0 libyuv0; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib"
 done
-dpkg-deb -f "$dev" Depends | grep -q "camrec (= $version)" || fail "camrec-dev does not depend on camrec (= $version)"
+grep -qF "camrec (= $version)" <<<"$(dpkg-deb -f "$dev" Depends)" || fail "camrec-dev does not depend on camrec (= $version)"
 grep -q libx264 <(dpkg-deb --fsys-tarfile "$runtime" | tar -xO ./usr/share/doc/camrec/copyright) \
   || fail "the copyright file does not list x264"
 
 # The prefix the packages install into is the one camrec.pc names.
-dpkg-deb --fsys-tarfile "$dev" | tar -xO ./usr/lib/x86_64-linux-gnu/pkgconfig/camrec.pc | grep -qx 'prefix=/usr' \
+grep -qx 'prefix=/usr' <<<"$(dpkg-deb --fsys-tarfile "$dev" | tar -xO ./usr/lib/x86_64-linux-gnu/pkgconfig/camrec.pc)" \
   || fail "camrec.pc does not say prefix=/usr"
 
 # Unpacked into a scratch root (what dpkg would install), the tool records a playable file.
