@@ -133,11 +133,16 @@ Status Recorder::start() {
   lo.send_timeout_ms = config_.paced ? 1000 : -1;
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
   CAMREC_ASSIGN_OR_RETURN(link_, media::MediaManager::link(bind.src, {media::VIDEO_ENCODE_MOD_ID, config_.encoder_device, chn}, lo));
+  // Video first: a file's or a pattern's first frame is stamped when the sensor starts, so
+  // audio started after it begins at (or just after) that frame. Started the other way round
+  // the first audio packet began before the first frame, and the muxer, which starts the file
+  // with video, dropped all of it (the audio began one audio frame late).
+  CAMREC_RETURN_IF_ERROR(sensor_->run());
   if (audio_source_) {
     CAMREC_RETURN_IF_ERROR(audio_source_->start());
     audio_thread_ = std::thread([this] { audio_loop(); });
   }
-  return sensor_->run();
+  return Status::ok();
 }
 
 namespace {
@@ -160,12 +165,21 @@ void Recorder::audio_loop() {
   Status error;
   while (!audio_stop_) {
     auto chunk = audio_source_->read();
-    if (!chunk) {
-      if (chunk.error().code() != Errc::end_of_stream) error = chunk.error().with_context("audio capture");
-      break;
-    }
     packets.clear();
-    error = audio_encoder_->encode(*chunk, packets);
+    bool ended = false;
+    if (!chunk) {
+      if (chunk.error().code() != Errc::end_of_stream) {
+        error = chunk.error().with_context("audio capture");
+        break;
+      }
+      // The end of a file: its last partial frame (padded with silence) and what the encoder
+      // still holds belong to the recording too, or the audio ends up to two frames early.
+      if (audio_stop_) break;
+      error = audio_encoder_->flush(packets);
+      ended = true;
+    } else {
+      error = audio_encoder_->encode(*chunk, packets);
+    }
     if (!error.is_ok()) break;
     std::unique_lock lock(mutex_);
     for (auto& p : packets) {
@@ -181,6 +195,7 @@ void Recorder::audio_loop() {
       const int64_t reference = video_end_us_ >= 0 ? video_end_us_ : audio_queue_.front().pts_us;
       return audio_queue_.back().pts_us <= reference + lead;
     });
+    if (ended) break;
   }
   std::lock_guard lock(mutex_);
   if (!error.is_ok()) audio_error_ = error;
