@@ -198,6 +198,8 @@ def test_recordings_list_shows_the_file_complete_once_the_recording_ends(workdir
     args[args.index("--serve-linger") + 1] = "10"  # the server stays up after the file is closed
     c = Camrec(args, d)
     try:
+        # The port is taken before the file is created: the listing shows it once recording.
+        c.wait_status(lambda s: s["recording"])
         assert [e["state"] for e in c.json("/recordings/")] == ["recording"]
         s = c.wait_status(lambda s: not s["recording"], timeout=20)
         assert s["file"] == "cam.mp4"
