@@ -102,9 +102,29 @@ TEST_P(ParameterChangeTest, RemuxKeepsEveryFrameWithTwoDescriptions) {
   // ffmpeg (5.1) ignores a fragment's tfhd.sample_description_index: it decodes the second
   // encode right because its key frames carry their parameter sets in-band ('avc3'/'hev1').
   EXPECT_EQ(testing::video_frame_md5s(out, &err), want) << err;
-  // GStreamer 1.22 decodes the regular file frame for frame; in fragments it loses the last
-  // picture before the switch (59 of 60), which is not checked here yet.
-  if (!GetParam().fragmented) EXPECT_EQ(testing::gst_video_frame_md5s(out), testing::gst_video_frame_md5s(in));
+  // GStreamer decodes the file frame for frame when it reads it in order (as a stream), in
+  // both layouts, and when it seeks in the regular one.
+  const auto gst_want = testing::gst_video_frame_md5s(in);
+  ASSERT_EQ(gst_want.size(), 60u);
+  EXPECT_EQ(testing::gst_video_frame_md5s(out, testing::GstRead::push), gst_want);
+  const auto pulled = testing::gst_video_frame_md5s(out);
+  if (!GetParam().fragmented) {
+    EXPECT_EQ(pulled, gst_want);
+  } else {
+    // Reading a local fragmented file (filesrc: playbin, gst-discoverer), qtdemux 1.22 parses
+    // the next moof before it pushes the last sample of the current one, and a tfhd's
+    // sample_description_index replaces the track's current entry at once: the new caps
+    // reach the decoder one sample early and reset it before the last picture of the first
+    // encode in decode order (docs/file-layout.md). The pictures that picture would have
+    // released come out wrong or not at all (one or two here: the B-frames' reordering);
+    // everything before them and the whole second encode come out exact. Should GStreamer
+    // fix it, the last check fails and this becomes the equality above.
+    ASSERT_GE(pulled.size(), 58u);
+    ASSERT_LE(pulled.size(), 60u);
+    EXPECT_TRUE(std::equal(gst_want.begin(), gst_want.begin() + 28, pulled.begin()));
+    EXPECT_TRUE(std::equal(gst_want.end() - 30, gst_want.end(), pulled.end() - 30));
+    EXPECT_NE(pulled, gst_want);
+  }
   auto m = testing::mp4box_read(out);
   if (m.available) {
     EXPECT_TRUE(m.ready) << m.json;

@@ -219,13 +219,14 @@ int gst_decoded_video_frames(const std::string& path, int* exit_code) {
   return frames;
 }
 
-std::vector<std::string> gst_video_frame_md5s(const std::string& path) {
+std::vector<std::string> gst_video_frame_md5s(const std::string& path, GstRead read) {
   const bool mp4 = path.size() > 4 && path.substr(path.size() - 4) == ".mp4";
   if (mp4) expect_conformant(path);
   TempDir frames;
-  auto r = run_command("gst-launch-1.0 -q filesrc location=" + shell_quote(path) + (mp4 ? " ! qtdemux" : "") +
+  const std::string source = read == GstRead::pull ? "filesrc location=" + shell_quote(path) : "fdsrc fd=3";
+  auto r = run_command("gst-launch-1.0 -q " + source + (mp4 ? " ! qtdemux" : "") +
                        " ! decodebin ! videoconvert ! video/x-raw,format=I420 ! multifilesink location=" +
-                       shell_quote(frames.file("%05d.raw")));
+                       shell_quote(frames.file("%05d.raw")) + (read == GstRead::push ? " 3<" + shell_quote(path) : ""));
   std::vector<std::string> md5s;
   if (r.exit_code != 0) return md5s;
   auto name = [&](int i) {

@@ -75,9 +75,13 @@ GstDiscovery gst_discover(const std::string& path);
 /// tool's exit status. Returns -1 when the output could not be read.
 int gst_decoded_video_frames(const std::string& path, int* exit_code);
 
+/// How GStreamer reads a file: `pull` seeks in it (filesrc, what playbin and gst-discoverer
+/// do with a local file); `push` takes it as a stream in order (fdsrc, as from a socket).
+enum class GstRead { pull, push };
+
 /// GStreamer's decoded video frames of `path` (an MP4 or an elementary stream), converted to
 /// I420, one MD5 each in presentation order; empty when the pipeline fails.
-std::vector<std::string> gst_video_frame_md5s(const std::string& path);
+std::vector<std::string> gst_video_frame_md5s(const std::string& path, GstRead read = GstRead::pull);
 
 /// `mediainfo --Inform=<inform>` for `path`, trailing newline removed (e.g.
 /// "Video;%Format%|%Width%|%Height%").
