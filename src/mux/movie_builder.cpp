@@ -154,14 +154,17 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
     trak.mdia.mdhd.duration = media_duration;
     trak.mdia.mdhd.version = media_duration > UINT32_MAX ? 1 : 0;
     uint64_t start = t->decode_base > 0 ? movie_duration(*t, static_cast<uint64_t>(t->decode_base)) : 0;
+    // The edit presents the media from media_time to the end of the last picture shown.
     // Opus: the pre-skip at the start and the padding of the last packet are not presented
     // (Opus in ISOBMFF 4.4), so players output exactly the samples captured; media kept from
-    // before the origin (AAC priming, leading pictures) is not presented either.
-    const uint64_t hidden = uint64_t{t->input->priming()} + t->end_trim + static_cast<uint64_t>(t->preroll);
-    uint64_t length = movie_duration(*t, media_duration - std::min(media_duration, hidden));
+    // before the origin (AAC priming, leading pictures) is not presented either. The end is
+    // the composition end, not the decode span: a cut file's leading pictures (RASL) dropped
+    // at its CRA leave decode time that no picture shows (ffmpeg's 1.5 s cut made 1.633 s).
+    const int64_t media_time = t->edit_media_time();
+    const int64_t shown = t->index.presentation_end() - media_time - static_cast<int64_t>(t->end_trim);
+    uint64_t length = movie_duration(*t, static_cast<uint64_t>(std::max<int64_t>(0, shown)));
     trak.tkhd.duration = start + length;
     trak.tkhd.version = trak.tkhd.duration > UINT32_MAX ? 1 : 0;
-    const int64_t media_time = t->edit_media_time();
     if (start > 0 || media_time > 0) {
       // A track that starts after the file's origin gets an empty edit first; B-frames and
       // priming get media_time = the media instant presented at the track's start (8.6.6).

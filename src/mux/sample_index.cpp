@@ -39,6 +39,7 @@ void SampleIndex::add_durations(uint32_t duration, uint32_t n) {
 }
 
 void SampleIndex::add_sample(uint32_t size, uint32_t duration, int32_t composition_offset, bool sync) {
+  presentation_end_ = std::max(presentation_end_, static_cast<int64_t>(duration_) + composition_offset + duration);
   add_sizes(size, 1);
   ++samples_in_chunk_;
   add_durations(duration, 1);
@@ -61,6 +62,7 @@ void SampleIndex::add_pcm_chunk(uint64_t offset, uint32_t sample_description_ind
   const uint32_t last = duration > frames ? duration - frames + 1 : 1;
   if (frames > 1) add_durations(1, frames - 1);
   add_durations(last, 1);
+  presentation_end_ = std::max(presentation_end_, static_cast<int64_t>(duration_));
   if (!ctts_.empty() && ctts_.back().sample_offset == 0) ctts_.back().sample_count += frames;
   else ctts_.push_back({frames, 0});
 }

@@ -30,6 +30,10 @@ class SampleIndex {
   uint64_t sample_count() const { return count_; }
   /// Sum of the sample durations (track timescale).
   uint64_t duration() const { return duration_; }
+  /// Latest composition end (composition time + duration) of any sample: where the media
+  /// presentation ends. Not the decode span: pictures dropped in front of a key frame they
+  /// were shown before (RASL) leave a gap in decode time that no picture shows.
+  int64_t presentation_end() const { return presentation_end_; }
   bool has_negative_composition_offsets() const { return negative_cts_; }
   /// Largest chunk offset: past 4 GiB the table must be 'co64'.
   uint64_t max_chunk_offset() const { return max_offset_; }
@@ -57,6 +61,7 @@ class SampleIndex {
   uint32_t samples_in_chunk_ = 0;
   uint32_t chunk_description_ = 1;
   uint64_t duration_ = 0;
+  int64_t presentation_end_ = 0;
   uint64_t max_offset_ = 0;
   bool any_composition_offset_ = false;
   bool negative_cts_ = false;

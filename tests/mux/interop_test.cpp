@@ -123,6 +123,24 @@ TEST(LeadingPictures, RemuxOfAnMp4CutAtACraPresentsWhatTheInputDoes) {
   r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::video_frame_md5s(dir.file("out.mp4"), &err), shown) << err;
+  // The edit ends where the last picture shown ends: 1.5 s, as in the input. The RASL
+  // pictures dropped at the CRA leave decode time that no picture shows (it made 1.633 s).
+  auto duration = [](const std::string& path) {
+    return testing::run_command("ffprobe -v error -show_entries format=duration -of csv=p=0 " + shell_quote(path)).out;
+  };
+  EXPECT_EQ(duration(dir.file("cut.mp4")), "1.500000\n");
+  EXPECT_EQ(duration(dir.file("out.mp4")), duration(dir.file("cut.mp4")));
+  auto edit_of = [](const std::string& path) {
+    auto moov = testing::last_top_level_box<box::MovieBox>(path);
+    const bool edited = moov && moov->traks.size() == 1 && moov->traks[0].edts && moov->traks[0].edts->elst &&
+                        !moov->traks[0].edts->elst->entries.empty() && moov->mvhd.timescale > 0;
+    EXPECT_TRUE(edited) << path;
+    if (!edited) return std::make_pair(-1.0, int64_t{-1});
+    const auto& e = moov->traks[0].edts->elst->entries.back();
+    // In seconds (the movie timescales of the two files may differ) and in media ticks.
+    return std::make_pair(static_cast<double>(e.segment_duration) / moov->mvhd.timescale, e.media_time);
+  };
+  EXPECT_EQ(edit_of(dir.file("out.mp4")), edit_of(dir.file("cut.mp4")));
   // ffmpeg 5.1 does not apply a fragmented file's edit list: it shows every kept frame from
   // the CRA on, each at its time.
   r = camrec("remux -y " + shell_quote(dir.file("cut.mp4")) + " " + shell_quote(dir.file("out.mp4")) + " --fmp4");
