@@ -3,7 +3,9 @@
 
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +122,72 @@ Status convert_frame(const Frame& src, Frame& dst) {
                         ci(b.w), ci(b.h), libyuv::kFilterBox),
       "I420Scale"));
   return from_i420(b, dst);
+}
+
+PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,
+                        ScaleFit fit) {
+  PictureRect r{0, 0, dst_width, dst_height};
+  if (fit == ScaleFit::stretch || src_width == 0 || src_height == 0) return r;
+  const uint64_t sw = src_width, sh = src_height, dw = dst_width, dh = dst_height;
+  auto even = [](uint64_t v) { return static_cast<uint32_t>(std::max<uint64_t>(2, (v + 1) / 2 * 2)); };
+  if (dw * sh <= dh * sw) {  // relatively wider picture: full width, bars above and below
+    r.height = std::min(dst_height, even((sh * dw + sw / 2) / sw));
+    r.y = (dst_height - r.height) / 4 * 2;
+  } else {  // relatively taller picture: full height, bars left and right
+    r.width = std::min(dst_width, even((sw * dh + sh / 2) / sh));
+    r.x = (dst_width - r.width) / 4 * 2;
+  }
+  return r;
+}
+
+namespace {
+
+// Black in each format: limited-range luma 16 and neutral chroma, as the BT.601 conversions
+// above produce for RGB 0.
+void fill_black(Frame& f) {
+  auto fill = [&](int plane, uint8_t v) { std::memset(f.plane(plane), v, f.plane_span(plane).size()); };
+  switch (f.format()) {
+    case PixelFormat::nv12: fill(0, 16); fill(1, 128); break;
+    case PixelFormat::i420: fill(0, 16); fill(1, 128); fill(2, 128); break;
+    case PixelFormat::gray8: fill(0, 16); break;
+    case PixelFormat::rgb888: fill(0, 0); break;
+  }
+}
+
+// Copies `pic` into `dst` with its top-left corner at (x, y) (even).
+void place(const Frame& pic, Frame& dst, uint32_t x, uint32_t y) {
+  for (int i = 0; i < pic.plane_count(); ++i) {
+    // Bytes per pixel along a row and the plane's subsampling.
+    uint32_t bx = x, by = y;
+    if (dst.format() == PixelFormat::rgb888) bx = 3 * x;
+    if (i > 0) {
+      by = y / 2;
+      if (dst.format() == PixelFormat::i420) bx = x / 2;  // nv12's UV pairs keep x bytes
+    }
+    const uint32_t row_bytes = static_cast<uint32_t>(pic.plane_span(i).size() / pic.plane_rows(i));
+    libyuv::CopyPlane(pic.plane(i), ci(pic.stride(i)), dst.plane(i) + size_t{by} * dst.stride(i) + bx,
+                      ci(dst.stride(i)), ci(std::min(row_bytes, pic.stride(i))), ci(pic.plane_rows(i)));
+  }
+}
+
+}  // namespace
+
+Status convert_frame(const Frame& src, Frame& dst, ScaleFit fit) {
+  const PictureRect r = fit_picture(src.width(), src.height(), dst.width(), dst.height(), fit);
+  if (r.width == dst.width() && r.height == dst.height()) return convert_frame(src, dst);
+  // The scaled picture is made at its own size, then placed: libyuv scales into whole planes.
+  thread_local std::optional<Frame> scratch;
+  if (!scratch || scratch->format() != dst.format() || scratch->width() != r.width || scratch->height() != r.height) {
+    scratch.reset();
+    CAMREC_ASSIGN_OR_RETURN(Frame f, Frame::allocate(dst.format(), r.width, r.height));
+    scratch.emplace(std::move(f));
+  }
+  CAMREC_RETURN_IF_ERROR(convert_frame(src, *scratch));
+  fill_black(dst);
+  place(*scratch, dst, r.x, r.y);
+  dst.pts_us = src.pts_us;
+  dst.sequence = src.sequence;
+  return Status::ok();
 }
 
 Result<Frame> convert_to(const Frame& src, PixelFormat format, uint32_t width, uint32_t height) {

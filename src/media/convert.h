@@ -16,6 +16,30 @@ namespace camrec::media {
 /// Errors: none for valid frames (returns internal if libyuv rejects the call).
 Status convert_frame(const Frame& src, Frame& dst);
 
+/// How a picture whose aspect ratio differs from its frame's fills that frame.
+enum class ScaleFit : uint8_t {
+  stretch,    ///< Scaled to the whole frame, distorted (K230's channels do this).
+  letterbox,  ///< Scaled whole to fit, centred, with black bars on the two other sides.
+};
+
+/// Where a `src_width` x `src_height` picture lands in a `dst_width` x `dst_height` frame.
+struct PictureRect {
+  uint32_t x = 0;       ///< Left edge, pixels (even).
+  uint32_t y = 0;       ///< Top edge, rows (even).
+  uint32_t width = 0;   ///< Even, at least 2.
+  uint32_t height = 0;  ///< Even, at least 2.
+};
+
+/// The picture's rectangle for `fit`: the whole frame for stretch or when the picture fills
+/// it once its sides are rounded to even, else the largest centred rectangle of the picture's aspect
+/// ratio (sides rounded to even so 4:2:0 chroma stays aligned). Sizes must be >= 2.
+PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,
+                        ScaleFit fit);
+
+/// Like convert_frame(), placing the picture as `fit` says; the bars are black (Y 16, U V 128,
+/// RGB 0). Errors: as convert_frame, and Frame::allocate's for the scaled picture.
+Status convert_frame(const Frame& src, Frame& dst, ScaleFit fit);
+
 /// A new frame of `format` at `width` x `height` made from `src`. Errors: as
 /// Frame::allocate() for a bad size.
 Result<Frame> convert_to(const Frame& src, PixelFormat format, uint32_t width, uint32_t height);

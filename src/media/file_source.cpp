@@ -184,7 +184,7 @@ Result<std::unique_ptr<SensorSource>> open_y4m_source(const std::string& path,
   if (!header) return header.error().with_context(path);
   SourceFormat fmt{header->format, header->width, header->height, header->fps_num,
                    header->fps_den};
-  if (fmt.fps_num == 0) {
+  if (fmt.fps_num == 0 || options.force_rate) {
     fmt.fps_num = options.fps_num;
     fmt.fps_den = options.fps_den;
   }

@@ -27,7 +27,7 @@ struct Y4mHeader {
 /// invalid_argument for sizes outside 1..8192 or odd 4:2:0 sizes.
 Result<Y4mHeader> parse_y4m_header(std::string_view line);
 
-/// A Y4M file source; rate from the header (else options). Errors: as parse_y4m_header, and
+/// A Y4M file source; rate from the header (else, or with options.force_rate, options'). Errors: as parse_y4m_header, and
 /// not_found / io for the file.
 Result<std::unique_ptr<SensorSource>> open_y4m_source(const std::string& path,
                                                       const SourceOptions& options, Clock& clock);

@@ -35,14 +35,14 @@ Result<std::shared_ptr<Sensor>> Sensor::create(const SensorConfig& config,
   }
   if (!source) return make_error(Errc::invalid_argument, "sensor source is null");
   Clock& clock = config.clock != nullptr ? *config.clock : steady_clock();
-  std::shared_ptr<Sensor> sensor(new Sensor(config.id, std::move(source), clock));
+  std::shared_ptr<Sensor> sensor(new Sensor(config.id, config.fit, std::move(source), clock));
   CAMREC_RETURN_IF_ERROR(DeviceRegistry::instance().add_source(
       CAMERA_MOD_ID, config.id, std::weak_ptr<FrameSource>(sensor)));
   return sensor;
 }
 
-Sensor::Sensor(uint32_t id, std::unique_ptr<SensorSource> source, Clock& clock)
-    : id_(id), source_(std::move(source)), clock_(clock), source_format_(source_->format()) {
+Sensor::Sensor(uint32_t id, ScaleFit fit, std::unique_ptr<SensorSource> source, Clock& clock)
+    : id_(id), fit_(fit), source_(std::move(source)), clock_(clock), source_format_(source_->format()) {
   set_defaults();
 }
 
@@ -203,7 +203,7 @@ void Sensor::capture_loop() {
       } else {
         auto dst = out.pool->acquire(out.format, out.width, out.height);
         if (!dst) return finish(dst.error());
-        Status s = convert_frame(in, **dst);
+        Status s = convert_frame(in, **dst, fit_);
         if (!s) return finish(s);
         frame = std::move(dst).value();
       }

@@ -15,6 +15,7 @@
 
 #include "camrec/status.h"
 #include "media/clock.h"
+#include "media/convert.h"
 #include "media/endpoint.h"
 #include "media/frame.h"
 #include "media/sensor_source.h"
@@ -39,6 +40,8 @@ struct SensorConfig {
   SourceOptions source_options;
   /// Capture clock; null means steady_clock(). Must outlive the sensor.
   Clock* clock = nullptr;
+  /// How a channel of another aspect ratio than the source shows the picture (K230 stretches).
+  ScaleFit fit = ScaleFit::stretch;
 };
 
 /// Counters of one output channel (monotonic since create()).
@@ -129,12 +132,13 @@ class Sensor final : public FrameSource {
     SensorChannelStats stats;
   };
 
-  Sensor(uint32_t id, std::unique_ptr<SensorSource> source, Clock& clock);
+  Sensor(uint32_t id, ScaleFit fit, std::unique_ptr<SensorSource> source, Clock& clock);
   void set_defaults();
   void capture_loop();
   Status check_channel(uint32_t chn, bool need_enabled) const;
 
   const uint32_t id_;
+  const ScaleFit fit_;
   std::unique_ptr<SensorSource> source_;
   Clock& clock_;
   SourceFormat source_format_;

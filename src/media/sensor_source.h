@@ -32,6 +32,9 @@ struct SourceOptions {
   /// Test-pattern and raw-file rate, requested camera rate (fps_num / fps_den).
   uint32_t fps_num = 30;
   uint32_t fps_den = 1;  ///< Denominator of the rate.
+  /// Y4M files: time the frames at fps_num / fps_den even when the header has a rate (every
+  /// frame kept, the duration follows). False: the header's rate, this one only without it.
+  bool force_rate = false;
   /// True: frame N is delivered at start + N / fps on the clock (real time). False: as fast
   /// as possible, timestamps still N / fps apart (files, tests, benchmarks). Cameras are
   /// always real time.

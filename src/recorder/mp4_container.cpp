@@ -51,6 +51,10 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
     return make_error(Errc::invalid_argument, "Mp4Container: audio codec id " + std::to_string(cfg.audio_payload_type));
   if (cfg.fmp4_flag != 0 && cfg.fmp4_flag != 1)
     return make_error(Errc::invalid_argument, "Mp4Container: fmp4 flag must be 0 or 1");
+  // The K230 API always names a size (a recorder's 0 x 0, the source's own, is not K230's).
+  if (cfg.width == 0 || cfg.height == 0)
+    return make_error(Errc::invalid_argument, "Mp4Container: picture size " + std::to_string(cfg.width) + "x" +
+                                                  std::to_string(cfg.height) + " has a zero side");
   rc.width = cfg.width;
   rc.height = cfg.height;
   rc.source = cfg.source;

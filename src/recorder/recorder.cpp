@@ -40,7 +40,9 @@ Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config,
 
 Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config, const WriterFactory& make_writer) {
   if (!make_writer) return make_error(Errc::invalid_argument, "recorder: no writer");
-  if (config.fps_num == 0 || config.fps_den == 0) return make_error(Errc::invalid_argument, "recorder: frame rate 0");
+  if (config.fps_num != 0 && config.fps_den == 0) return make_error(Errc::invalid_argument, "recorder: frame rate denominator 0");
+  if ((config.width == 0) != (config.height == 0))
+    return make_error(Errc::invalid_argument, "recorder: give both sides of the size, or 0 x 0 for the source's own");
   if (config.video_codec != Codec::h264 && config.video_codec != Codec::h265)
     return make_error(Errc::invalid_argument, "recorder: video codec must be h264 or h265");
   std::unique_ptr<Recorder> r(new Recorder(config));
@@ -50,17 +52,23 @@ Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config,
 
 Status Recorder::build(const WriterFactory& make_writer) {
   clock_ = config_.clock ? config_.clock : &media::steady_clock();
-  frame_us_ = media::frame_offset_us(1, config_.fps_num, config_.fps_den);
   // One origin for the test pattern's flashes and the tone's beeps: the A/V sync marks.
   if (config_.marks.origin_us < 0) config_.marks.origin_us = clock_->now_us();
 
   media::SensorConfig sc;
   sc.id = config_.sensor_id;
   sc.source = config_.source;
-  sc.source_options.width = config_.width;
-  sc.source_options.height = config_.height;
-  sc.source_options.fps_num = config_.fps_num;
-  sc.source_options.fps_den = config_.fps_den;
+  // What the pattern and raw files are made at and a camera is asked for, when the config
+  // leaves size or rate to the source.
+  const bool own_size = config_.width == 0;
+  const bool own_rate = config_.fps_num == 0;
+  sc.source_options.width = own_size ? 1280 : config_.width;
+  sc.source_options.height = own_size ? 720 : config_.height;
+  sc.source_options.fps_num = own_rate ? 30 : config_.fps_num;
+  sc.source_options.fps_den = own_rate ? 1 : config_.fps_den;
+  sc.source_options.force_rate = !own_rate;
+  // Sources as they are: a size of another shape shows the whole picture, never distorted.
+  sc.fit = media::ScaleFit::letterbox;
   sc.source_options.paced = config_.paced;
   sc.source_options.beeps = config_.marks;
   // An unpaced source loses nothing, so its frame limit is the file's. A paced one may drop
@@ -70,9 +78,22 @@ Status Recorder::build(const WriterFactory& make_writer) {
   auto sensor = media::Sensor::create(sc);
   if (!sensor) return sensor.error().with_context("video source '" + config_.source + "'");
   sensor_ = std::move(*sensor);
+  const media::SourceFormat native = sensor_->source_format();
+  if (own_size) {
+    config_.width = native.width;
+    config_.height = native.height;
+  }
+  if (own_rate) {
+    config_.fps_num = native.fps_num;
+    config_.fps_den = native.fps_den;
+  }
+  // Every frame lasts 1/rate of the rate recorded: the file's timestamps, the last frame's
+  // duration and the encoder's bit budget per frame all follow it.
+  frame_us_ = media::frame_offset_us(1, config_.fps_num, config_.fps_den);
   CAMREC_RETURN_IF_ERROR(sensor_->set_framesize(config_.width, config_.height, 0));
   CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(media::Sensor::YUV420SP, 0));
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
+  config_.width = bind.width;
 
   CAMREC_ASSIGN_OR_RETURN(encoder_, media::Encoder::create(config_.encoder_device));
   const uint32_t chn = config_.encoder_channel;

@@ -30,10 +30,15 @@ namespace camrec::recorder {
 struct RecorderConfig {
   // Video.
   std::string source = "testpattern";  ///< "testpattern", "file:PATH", "v4l2:/dev/videoN".
+  /// Picture size; 0 x 0 = the source's own (a Y4M file's, the size a camera gives for a
+  /// 1280x720 request, 1280x720 for the test pattern and raw files). Another aspect ratio
+  /// than the source's is letterboxed: the whole picture, centred, with black bars.
   uint32_t width = 1280;
-  uint32_t height = 720;
+  uint32_t height = 720;  ///< See width.
+  /// Frame rate fps_num / fps_den; 0 = the source's own (a Y4M header's, the camera's; 30
+  /// for the test pattern and raw files). A rate given for a Y4M file retimes its frames.
   uint32_t fps_num = 30;
-  uint32_t fps_den = 1;
+  uint32_t fps_den = 1;  ///< Denominator of the rate.
   /// Test pattern and files: deliver frames in real time (true) or as fast as the encoder
   /// takes them (false; timestamps still 1/fps apart).
   bool paced = true;
@@ -107,6 +112,9 @@ class Recorder {
   RecorderStats stats() const;
   /// The current state (the thread that calls start/process/stop).
   State state() const { return state_; }
+  /// The config as recorded: the source's own size and rate filled in where the config left
+  /// them 0, the encoder's width (a multiple of 16).
+  const RecorderConfig& config() const { return config_; }
 
  private:
   explicit Recorder(RecorderConfig config);

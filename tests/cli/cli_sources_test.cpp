@@ -42,6 +42,106 @@ double stream_number(const std::string& path, const std::string& type, const std
   return std::stod(v);
 }
 
+/// `frames` frames of ffmpeg's `lavfi` video `source` (e.g. "testsrc=size=320x240:rate=25") as
+/// Y4M, after the filters `vf` ("" for none).
+std::string make_y4m(const testing::TempDir& dir, const std::string& name, const std::string& source, int frames,
+                     const std::string& vf = "") {
+  const std::string path = dir.file(name);
+  ffmpeg("-f lavfi -i " + source + (vf.empty() ? "" : " -vf " + vf) + " -frames:v " + std::to_string(frames) +
+         " -pix_fmt yuv420p " + shell_quote(path));
+  return path;
+}
+
+/// The first decoded picture's luma, one byte per pixel, row after row.
+std::vector<uint8_t> first_luma(const std::string& path) {
+  auto r = testing::run_command("ffmpeg -nostdin -v error -i " + shell_quote(path) +
+                                " -frames:v 1 -f rawvideo -pix_fmt gray -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return std::vector<uint8_t>(r.out.begin(), r.out.end());
+}
+
+// A Y4M file used to be stretched to 1280x720 and timed at --fps's default 30.
+TEST(CliVideoSource, AY4mFileKeepsItsOwnSizeAndRate) {
+  testing::TempDir dir;
+  const std::string y4m = make_y4m(dir, "clip.y4m", "testsrc=size=320x240:rate=25", 75);
+  const std::string out = dir.file("own.mp4");
+  auto r = camrec_cli("record -q --fast --source file:" + shell_quote(y4m) + " -o " + shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "width"), "320");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "height"), "240");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "r_frame_rate"), "25/1");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "avg_frame_rate"), "25/1");
+  EXPECT_NEAR(stream_number(out, "v", "duration"), 3.0, 1e-6);
+  EXPECT_EQ(testing::ffprobe_packet_count(out, "v"), 75);
+}
+
+// --fps for a Y4M file retimes every frame (none dropped or repeated), --size scales it.
+TEST(CliVideoSource, FpsAndSizeOverrideTheFile) {
+  testing::TempDir dir;
+  const std::string y4m = make_y4m(dir, "clip.y4m", "testsrc=size=320x240:rate=25", 75);
+  const std::string out = dir.file("ten.mp4");
+  auto r = camrec_cli("record -q --fast --fps 10 --size 640x480 --source file:" + shell_quote(y4m) + " -o " +
+                      shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "width"), "640");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "height"), "480");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "r_frame_rate"), "10/1");
+  EXPECT_NEAR(stream_number(out, "v", "duration"), 7.5, 1e-6);
+  EXPECT_EQ(testing::ffprobe_packet_count(out, "v"), 75);
+}
+
+// Another shape than the file's: the whole picture, centred, black bars on the other sides
+// (never stretched, never cropped). A white 320x240 (4:3) picture in 640x240 leaves 160
+// columns of black on each side; in 320x480, 120 rows above and below.
+TEST(CliVideoSource, AnotherAspectRatioIsLetterboxed) {
+  testing::TempDir dir;
+  const std::string y4m = make_y4m(dir, "white.y4m", "color=c=white:size=320x240:rate=25", 5);
+  struct Case {
+    uint32_t w, h;
+    uint32_t x0, y0, pw, ph;  // where the picture should be
+  };
+  for (const Case& c : std::vector<Case>{{640, 240, 160, 0, 320, 240}, {320, 480, 0, 120, 320, 240}, {320, 240, 0, 0, 320, 240}}) {
+    const std::string size = std::to_string(c.w) + "x" + std::to_string(c.h);
+    const std::string out = dir.file(size + ".mp4");
+    auto r = camrec_cli("record -q --fast --size " + size + " --source file:" + shell_quote(y4m) + " -o " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<uint8_t> y = first_luma(out);
+    ASSERT_EQ(y.size(), size_t{c.w} * c.h) << size;
+    int wrong = 0;
+    std::string first;
+    // Two pixels of slack at each edge of the picture: the encoder blurs a hard edge.
+    for (uint32_t row = 0; row < c.h; ++row) {
+      for (uint32_t col = 0; col < c.w; ++col) {
+        const bool inside = col >= c.x0 && col < c.x0 + c.pw && row >= c.y0 && row < c.y0 + c.ph;
+        const bool near_edge = (col + 2 >= c.x0 && col <= c.x0 + 1) || (col + 2 >= c.x0 + c.pw && col <= c.x0 + c.pw + 1) ||
+                               (row + 2 >= c.y0 && row <= c.y0 + 1) || (row + 2 >= c.y0 + c.ph && row <= c.y0 + c.ph + 1);
+        if (near_edge && (c.x0 || c.y0)) continue;
+        const int v = y[size_t{row} * c.w + col];
+        const bool ok = inside ? v > 200 : v < 40;
+        if (!ok && wrong++ == 0) first = std::to_string(col) + "," + std::to_string(row) + " = " + std::to_string(v);
+      }
+    }
+    EXPECT_EQ(wrong, 0) << size << ": first wrong pixel " << first;
+  }
+}
+
+// The encoder's bit budget per frame follows the rate recorded: a 10 fps file used to be
+// encoded for 30 fps and came out at a third of --bitrate. Noisy pictures so that the
+// encoder has to spend what it is given.
+TEST(CliVideoSource, TheBitrateTargetsTheRateRecorded) {
+  testing::TempDir dir;
+  const std::string y4m = make_y4m(dir, "noise.y4m", "testsrc2=size=640x360:rate=10", 40, "noise=alls=60:allf=t+u");
+  for (const std::string bitrate : {"4000", "1000"}) {
+    const std::string out = dir.file(bitrate + ".mp4");
+    auto r = camrec_cli("record -q --fast --bitrate " + bitrate + " --source file:" + shell_quote(y4m) + " -o " +
+                        shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "v", "r_frame_rate"), "10/1");
+    const double kbps = stream_number(out, "v", "bit_rate") / 1000;
+    EXPECT_NEAR(kbps, std::stod(bitrate), 0.2 * std::stod(bitrate)) << "--bitrate " << bitrate;
+  }
+}
+
 struct AudioCase {
   std::string codec;
   double frame_s;  ///< One coded audio frame at the rate recorded.

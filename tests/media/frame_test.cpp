@@ -149,6 +149,61 @@ TEST(ConvertTest, ScalingKeepsAFlatColourAndCopiesTimes) {
   }
 }
 
+TEST(ConvertTest, FitPictureLetterboxesAnotherShape) {
+  auto rect = [](uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, ScaleFit fit) {
+    PictureRect r = fit_picture(sw, sh, dw, dh, fit);
+    return std::to_string(r.x) + "," + std::to_string(r.y) + " " + std::to_string(r.width) + "x" +
+           std::to_string(r.height);
+  };
+  EXPECT_EQ(rect(320, 240, 1280, 720, ScaleFit::letterbox), "160,0 960x720");  // 4:3 in 16:9: pillarbox
+  EXPECT_EQ(rect(1920, 1080, 640, 480, ScaleFit::letterbox), "0,60 640x360");  // 16:9 in 4:3
+  EXPECT_EQ(rect(320, 240, 640, 480, ScaleFit::letterbox), "0,0 640x480");     // same shape
+  EXPECT_EQ(rect(1000, 720, 1008, 720, ScaleFit::letterbox), "4,0 1000x720");  // encoder's width alignment
+  EXPECT_EQ(rect(320, 240, 1280, 720, ScaleFit::stretch), "0,0 1280x720");
+  // Sides stay even (4:2:0 chroma), however odd the ratio, and never below 2.
+  EXPECT_EQ(rect(1000, 999, 64, 64, ScaleFit::letterbox), "0,0 64x64");
+  EXPECT_EQ(rect(8192, 2, 64, 64, ScaleFit::letterbox), "0,30 64x2");
+}
+
+TEST(ConvertTest, LetterboxKeepsThePictureAndPaintsBlackBars) {
+  Frame src = make(PixelFormat::nv12, 64, 48);
+  fill_nv12(src, 200, 60, 180);
+  src.pts_us = 77;
+  for (PixelFormat f : {PixelFormat::nv12, PixelFormat::i420, PixelFormat::gray8, PixelFormat::rgb888}) {
+    SCOPED_TRACE(pixel_format_name(f));
+    Frame dst = make(f, 128, 48);  // the 64x48 picture at x 32..95
+    ASSERT_TRUE(convert_frame(src, dst, ScaleFit::letterbox).is_ok());
+    EXPECT_EQ(dst.pts_us, 77);
+    const uint32_t bpp = f == PixelFormat::rgb888 ? 3 : 1;
+    for (uint32_t row : {0u, 47u}) {
+      const uint8_t* y = dst.plane(0) + row * dst.stride(0);
+      const uint8_t black = f == PixelFormat::rgb888 ? 0 : 16;
+      EXPECT_EQ(y[0], black);
+      EXPECT_EQ(y[31 * bpp], black);
+      EXPECT_EQ(y[96 * bpp], black);
+      EXPECT_EQ(y[127 * bpp], black);
+      if (f != PixelFormat::rgb888) {
+        EXPECT_EQ(y[32], 200);
+        EXPECT_EQ(y[95], 200);
+      } else {
+        EXPECT_NE(y[32 * 3], 0);
+      }
+    }
+    if (f == PixelFormat::nv12) {
+      EXPECT_EQ(dst.plane(1)[0], 128);
+      EXPECT_EQ(dst.plane(1)[32], 60);
+      EXPECT_EQ(dst.plane(1)[33], 180);
+      EXPECT_EQ(dst.plane(1)[96], 128);
+    }
+    if (f == PixelFormat::i420) {
+      EXPECT_EQ(dst.plane(1)[0], 128);
+      EXPECT_EQ(dst.plane(1)[16], 60);
+      EXPECT_EQ(dst.plane(2)[16], 180);
+      EXPECT_EQ(dst.plane(2)[48], 128);
+    }
+  }
+}
+
 TEST(ConvertTest, YuyvKnownPixels) {
   // Two rows of 4 pixels: Y0 U Y1 V per pair, with a 12-byte stride (4 padding bytes).
   std::vector<uint8_t> yuyv = {10, 50, 20, 60, 30, 70, 40, 80, 0, 0, 0, 0,

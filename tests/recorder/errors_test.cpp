@@ -201,7 +201,10 @@ TEST(RecorderErrorsTest, BadConfigs) {
     const char* words;
   };
   const Case cases[] = {
-      {"fps 0", [](RecorderConfig& c) { c.fps_num = 0; }, Errc::invalid_argument, "frame rate"},
+      // fps_num 0 is the source's own rate; a denominator 0 is no rate at all.
+      {"fps 30/0", [](RecorderConfig& c) { c.fps_den = 0; }, Errc::invalid_argument, "frame rate"},
+      // 0 x 0 is the source's own size; one side alone is a mistake.
+      {"width without height", [](RecorderConfig& c) { c.height = 0; }, Errc::invalid_argument, "both sides"},
       {"audio codec as video", [](RecorderConfig& c) { c.video_codec = Codec::opus; }, Errc::invalid_argument,
        "h264 or h265"},
       {"opus at 44.1 kHz", [](RecorderConfig& c) {

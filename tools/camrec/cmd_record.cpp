@@ -71,13 +71,13 @@ constexpr int64_t kMaxDurationUs = 366 * 86400 * int64_t{1'000'000};
 
 Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
   recorder::RecorderConfig c;
-  Size size{1280, 720};
+  Size size{0, 0};  // the source's own (the recorder fills it in)
   if (!o.size.empty()) {
     CAMREC_ASSIGN_OR_RETURN(size, parse_size("--size", o.size));
   }
   c.width = size.width;
   c.height = size.height;
-  Rate rate{30, 1};
+  Rate rate{0, 1};  // the source's own
   if (!o.fps.empty()) {
     CAMREC_ASSIGN_OR_RETURN(rate, parse_rate("--fps", o.fps));
   }
@@ -168,9 +168,6 @@ int run_record(const RecordOptions& o) {
   auto progress_mode = parse_progress_mode(o.progress, isatty(2));
   if (!progress_mode) return report_error("record", progress_mode.error());
   if (int code = check_output_or_report("record", o.output, o.out, o.segments)) return code;
-  if (config->width % 16 != 0 && !o.quiet)
-    std::fprintf(stderr, "camrec record: recording %ux%u: the encoder's width is a multiple of 16 (--size %ux%u says so)\n",
-                 (config->width + 15) / 16 * 16, config->height, (config->width + 15) / 16 * 16, config->height);
   // --serve: the port is taken before the output is created.
   std::unique_ptr<RecordServer> server;
   if (!o.serve.listen.empty()) {
@@ -191,6 +188,10 @@ int run_record(const RecordOptions& o) {
   });
   if (server && rec) server->attach(rec->get(), o.output);
   if (!rec) return output_failed ? report_output_error("record", rec.error()) : report_error("record", rec.error());
+  const auto& recorded = (*rec)->config();
+  if (!o.size.empty() && config->width != recorded.width && !o.quiet)
+    std::fprintf(stderr, "camrec record: recording %ux%u: the encoder's width is a multiple of 16 (--size %ux%u says so)\n",
+                 recorded.width, recorded.height, recorded.width, recorded.height);
 
   g_closing_message = "\ncamrec record: closing '" + o.output +
                       "', please wait (interrupt again to quit at once: the file stays playable up to its last "
@@ -243,8 +244,12 @@ void add_record_command(CLI::App& app, Runner& run) {
                   "Output file (default test.mp4; with segment options a pattern with {index}/{time})");
   cmd->add_option("--frames", o->frames, "Stop after this many video frames (1..1000000000; default 200)");
   cmd->add_option("--duration", o->duration, "Stop after this many seconds (0.001..31622400; instead of --frames)");
-  cmd->add_option("--size", o->size, "Picture size WxH, even sides 16..8192 (default 1280x720)");
-  cmd->add_option("--fps", o->fps, "Frame rate 1..240: 30, 29.97 or 30000/1001 (default 30)");
+  cmd->add_option("--size", o->size,
+                  "Picture size WxH, even sides 16..8192; a picture of another shape is letterboxed, never "
+                  "stretched or cropped (a Y4M file or a camera: its own size, else default 1280x720)");
+  cmd->add_option("--fps", o->fps,
+                  "Frame rate 1..240: 30, 29.97 or 30000/1001; a Y4M file's frames are retimed to it (a Y4M file "
+                  "or a camera: its own rate, else default 30)");
   cmd->add_option("--codec", o->codec, "h264 or h265 (default h264)");
   cmd->add_option("--profile", o->profile, "h264: baseline, main, high; h265: main (default main)");
   cmd->add_option("--bitrate", o->bitrate, "Video bitrate in kbit/s, 16..200000 (default 4000)");
