@@ -51,7 +51,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME camrec-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # The static library needs the development files of what camrec links.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "camrec (= ${PROJECT_VERSION}), libx264-dev, libx265-dev, libopus-dev, libturbojpeg0-dev, libasound2-dev, libavcodec-dev, libavutil-dev, libyuv-dev")
+    "camrec (= ${PROJECT_VERSION}), libx264-dev, libx265-dev, libopus-dev, libturbojpeg0-dev, libasound2-dev, libavcodec-dev, libavutil-dev, libswresample-dev, libyuv-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "development files for camrec (crash-safe MP4 recording)
 camrec records camera video and audio to MP4 files that stay playable after a
 crash. This package holds the C and C++ headers (including the K230

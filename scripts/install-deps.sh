@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libx264-dev libx265-dev libopus-dev libogg-dev libyuv-dev libturbojpeg0-dev libasound2-dev
-  libavcodec-dev libavutil-dev libcli11-dev
+  libavcodec-dev libavutil-dev libswresample-dev libcli11-dev
   python3-dev pybind11-dev
 )
 [ "${1:-all}" = build ] || packages+=(

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "codec/opus.h"
+#include "media/audio_convert.h"
 
 namespace camrec::recorder {
 
@@ -107,20 +108,37 @@ Status Recorder::build(const WriterFactory& make_writer) {
   CAMREC_RETURN_IF_ERROR(encoder_->Create(chn, attr));
 
   if (config_.audio) {
+    // The tone and a capture device are asked for the codec's format; a WAV file has its own.
+    // Given values the codec does not take are refused here, before any source is opened.
+    const media::AudioCodec codec = *config_.audio;
+    const bool g711 = codec == media::AudioCodec::g711a || codec == media::AudioCodec::g711u;
+    CAMREC_ASSIGN_OR_RETURN(media::AudioFormat ask, media::audio_format_for(codec, {g711 ? 8000u : 48000u, 1},
+                                                                            config_.audio_rate, config_.audio_channels));
     media::AudioOptions ao;
-    ao.sample_rate = config_.audio_rate;
-    ao.channels = config_.audio_channels;
+    ao.sample_rate = ask.sample_rate;
+    ao.channels = ask.channels;
     // K230 reads 320 samples (40 ms at 8 kHz); other rates read 20 ms.
-    ao.frames_per_chunk = config_.audio_rate == 8000 ? 320 : config_.audio_rate / 50;
+    ao.frames_per_chunk = ask.sample_rate == 8000 ? 320 : ask.sample_rate / 50;
     ao.paced = config_.paced;
     ao.beeps = config_.marks;
     auto source = media::open_audio_source(config_.audio_source, ao, *clock_);
     if (!source) return source.error().with_context("audio source '" + config_.audio_source + "'");
     audio_source_ = std::move(*source);
+    const media::AudioFormat in = audio_source_->format();
+    CAMREC_ASSIGN_OR_RETURN(media::AudioFormat out,
+                            media::audio_format_for(codec, in, config_.audio_rate, config_.audio_channels));
+    if (in.sample_rate != out.sample_rate || in.channels != out.channels) {
+      auto converter = media::AudioConverter::create(in, out);
+      if (!converter) return converter.error().with_context("audio source '" + config_.audio_source + "'");
+      audio_source_ = media::make_converting_source(std::move(audio_source_), std::move(*converter));
+    }
+    config_.audio_rate = out.sample_rate;
+    config_.audio_channels = out.channels;
+    audio_input_ = in;
     media::AudioEncoderConfig ec;
-    ec.codec = *config_.audio;
-    ec.sample_rate = audio_source_->format().sample_rate;
-    ec.channels = audio_source_->format().channels;
+    ec.codec = codec;
+    ec.sample_rate = out.sample_rate;
+    ec.channels = out.channels;
     CAMREC_ASSIGN_OR_RETURN(audio_encoder_, media::make_audio_encoder(ec));
     // AAC's delay is a whole packet: a frame's sound comes in the packet after it. (Opus's
     // pre-skip is part of its first packet and left as it was.)

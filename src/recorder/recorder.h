@@ -56,8 +56,13 @@ struct RecorderConfig {
   // Audio.
   std::optional<media::AudioCodec> audio;  ///< nullopt: no audio track.
   std::string audio_source = "tone";       ///< "tone", "wav:PATH", "alsa:DEVICE".
-  uint32_t audio_rate = 8000;              ///< Opus: 8/12/16/24/48 kHz.
-  uint16_t audio_channels = 1;
+  /// Rate of the audio track: G.711 8000, Opus 8/12/16/24/48 kHz, AAC 8..48 kHz; 0 = the
+  /// source's own when the codec takes it, else 8000 for G.711 and 48000 for Opus and AAC.
+  /// A source of another rate or channel count is converted (libswresample).
+  uint32_t audio_rate = 0;
+  /// Channels of the audio track: G.711 1, Opus and AAC 1 or 2; 0 = the source's own when the
+  /// codec takes it, else mono for G.711 and stereo for Opus and AAC (tone: mono).
+  uint16_t audio_channels = 0;
   /// Flash/beep schedule of the test pattern and the tone (same instants: A/V sync marks).
   media::BeepSchedule marks;
   // Limits (0 = none).
@@ -115,6 +120,9 @@ class Recorder {
   /// The config as recorded: the source's own size and rate filled in where the config left
   /// them 0, the encoder's width (a multiple of 16).
   const RecorderConfig& config() const { return config_; }
+  /// The audio source's own format (before any conversion to audio_rate/audio_channels);
+  /// zeros without audio.
+  media::AudioFormat audio_input() const { return audio_input_; }
 
  private:
   explicit Recorder(RecorderConfig config);
@@ -135,6 +143,7 @@ class Recorder {
   std::unique_ptr<media::Link> link_;
   std::unique_ptr<media::AudioSource> audio_source_;
   std::unique_ptr<media::AudioEncoder> audio_encoder_;
+  media::AudioFormat audio_input_{0, 0};
   uint32_t video_track_ = 0;
   uint32_t audio_track_ = 0;
   std::vector<uint8_t> parameter_sets_;  ///< The latest HEADER pack, put in front of every key frame.

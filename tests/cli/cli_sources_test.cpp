@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,109 @@ TEST(CliAudioSync, FastModeKeepsAWavAlignedWithTheVideo) {
     EXPECT_GE(a_start, v_start) << c.codec;
     EXPECT_LT(a_start - v_start, c.frame_s) << c.codec << ": the audio starts late";
     EXPECT_LT(std::abs(a_end - v_end), c.frame_s) << c.codec << ": audio ends at " << a_end << ", video at " << v_end;
+  }
+}
+
+/// The first audio stream of `path` decoded by ffmpeg to mono 16-bit PCM at its own rate.
+std::vector<int16_t> decoded_mono(const std::string& path) {
+  auto r = testing::run_command("ffmpeg -nostdin -v error -i " + shell_quote(path) + " -map 0:a:0 -ac 1 -f s16le -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int16_t> pcm(r.out.size() / 2);
+  for (size_t i = 0; i < pcm.size(); ++i)
+    pcm[i] = static_cast<int16_t>(static_cast<uint8_t>(r.out[2 * i]) | (static_cast<uint8_t>(r.out[2 * i + 1]) << 8));
+  return pcm;
+}
+
+/// The frequency of a steady tone from its rising zero crossings over the middle half of
+/// `pcm` (the ends may hold an encoder's ramp).
+double tone_hz(const std::vector<int16_t>& pcm, int rate) {
+  const size_t from = pcm.size() / 4, to = pcm.size() * 3 / 4;
+  size_t first = 0, last = 0, crossings = 0;
+  for (size_t i = from + 1; i < to; ++i) {
+    if (pcm[i - 1] < 0 && pcm[i] >= 0) {
+      if (crossings++ == 0) first = i;
+      last = i;
+    }
+  }
+  if (crossings < 2) return 0;
+  return double(crossings - 1) * rate / double(last - first);
+}
+
+struct ConversionCase {
+  std::string what;
+  int wav_rate, wav_channels;
+  std::string args;
+  std::string codec_name;
+  int rate, channels;
+  double frame_s;  ///< One coded frame: the duration's tolerance.
+};
+
+// Any WAV goes into any codec: converted (libswresample) to --audio-rate/--audio-channels,
+// or to the codec's format when they are not given. The file holds the codec's format, the
+// decoded sound lasts as long as the recording, to within one audio frame, and a 440 Hz
+// tone is still 440 Hz.
+TEST(CliAudioConversion, AnyWavIsConvertedToWhatTheCodecTakes) {
+  testing::TempDir dir;
+  for (const ConversionCase& c : std::vector<ConversionCase>{
+           {"48 kHz into 8 kHz G.711 as asked", 48000, 1, "--audio g711u --audio-rate 8000", "pcm_mulaw", 8000, 1, 0.040},
+           {"44.1 kHz stereo into G.711 as it must", 44100, 2, "--audio g711a", "pcm_alaw", 8000, 1, 0.040},
+           {"44.1 kHz into Opus at 48 kHz", 44100, 1, "--audio opus", "opus", 48000, 1, 0.020},
+           {"44.1 kHz stereo into mono 24 kHz Opus as asked", 44100, 2, "--audio opus --audio-rate 24000 --audio-channels 1",
+            "opus", 48000, 1, 0.020},  // Opus decodes at 48 kHz whatever it was fed
+           {"16 kHz mono into stereo AAC as asked", 16000, 1, "--audio aac --audio-channels 2", "aac", 16000, 2, 1024.0 / 16000},
+           {"96 kHz into AAC at 48 kHz", 96000, 2, "--audio aac", "aac", 48000, 2, 1024.0 / 48000},
+       }) {
+    SCOPED_TRACE(c.what);
+    const std::string wav = make_wav(dir, "in.wav", c.wav_rate, c.wav_channels, 2.0);
+    const std::string out = dir.file("out.mp4");
+    auto r = camrec_cli("record -y --progress none --fast --size 160x120 --duration 2 " + c.args + " --audio-source wav:" +
+                        shell_quote(wav) + " -o " + shell_quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("audio source " + std::to_string(c.wav_rate) + " Hz x" + std::to_string(c.wav_channels) +
+                         " converted to"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "codec_name"), c.codec_name);
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "sample_rate"), std::to_string(c.rate));
+    EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "channels"), std::to_string(c.channels));
+    const std::vector<int16_t> pcm = decoded_mono(out);
+    EXPECT_NEAR(double(pcm.size()) / c.rate, 2.0, c.frame_s);
+    EXPECT_NEAR(tone_hz(pcm, c.rate), 440.0, 440.0 * 0.01);
+  }
+}
+
+// A WAV the codec takes as it is is recorded as it is: no conversion, nothing said.
+TEST(CliAudioConversion, AWavTheCodecTakesIsKeptAsItIs) {
+  testing::TempDir dir;
+  const std::string wav = make_wav(dir, "in.wav", 44100, 2, 1.0);
+  const std::string out = dir.file("out.mp4");
+  auto r = camrec_cli("record --progress none --fast --size 160x120 --duration 1 --audio aac --audio-source wav:" +
+                      shell_quote(wav) + " -o " + shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("converted"), std::string::npos) << r.err;
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "sample_rate"), "44100");
+  EXPECT_EQ(testing::ffprobe_stream_value(out, "a", "channels"), "2");
+  EXPECT_NEAR(tone_hz(decoded_mono(out), 44100), 440.0, 440.0 * 0.01);
+}
+
+// What the codec cannot take is refused when asked for (exit 64, nothing written), with
+// what it does take; never silently replaced.
+TEST(CliAudioConversion, AFormatTheCodecCannotTakeIsRefusedWhenAskedFor) {
+  testing::TempDir dir;
+  const std::string wav = make_wav(dir, "in.wav", 44100, 2, 1.0);
+  const std::string out = dir.file("out.mp4");
+  struct Case {
+    std::string args, says;
+  };
+  for (const Case& c : std::vector<Case>{{"--audio g711u --audio-rate 44100", "G.711 is 8000 Hz only"},
+                                         {"--audio g711a --audio-channels 2", "G.711 is mono"},
+                                         {"--audio opus --audio-rate 44100", "Opus takes 8000, 12000, 16000, 24000 or 48000"},
+                                         {"--audio aac --audio-rate 96000", "--audio-rate '96000'"}}) {
+    auto r = camrec_cli("record --fast --duration 1 " + c.args + " --audio-source wav:" + shell_quote(wav) + " -o " +
+                        shell_quote(out));
+    EXPECT_EQ(r.exit_code, 64) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.args;
   }
 }
 

@@ -120,18 +120,21 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
     return make_error(Errc::invalid_argument, "--audio-rate and --audio-channels need --audio or --audio-source");
   c.audio_source = o.audio_source.empty() ? "tone" : o.audio_source;
   const bool g711 = audio == "g711u" || audio == "g711a";
-  c.audio_rate = g711 ? 8000 : 48000;
+  // Not given: the source's own when the codec takes it, else converted to the codec's
+  // (the recorder decides once the source is open).
+  c.audio_rate = 0;
+  c.audio_channels = 0;
   if (!o.audio_rate.empty()) {
     CAMREC_ASSIGN_OR_RETURN(uint64_t r, parse_count("--audio-rate", o.audio_rate, 8000, 48000));
     c.audio_rate = static_cast<uint32_t>(r);
   }
-  if (g711 && c.audio_rate != 8000)
+  if (g711 && c.audio_rate && c.audio_rate != 8000)
     return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": G.711 is 8000 Hz only");
-  if (c.audio == media::AudioCodec::opus &&
+  if (c.audio == media::AudioCodec::opus && c.audio_rate &&
       (c.audio_rate != 8000 && c.audio_rate != 12000 && c.audio_rate != 16000 && c.audio_rate != 24000 &&
        c.audio_rate != 48000))
     return make_error(Errc::invalid_argument, "--audio-rate " + o.audio_rate + ": Opus takes 8000, 12000, 16000, 24000 or 48000");
-  if (c.audio == media::AudioCodec::aac &&
+  if (c.audio == media::AudioCodec::aac && c.audio_rate &&
       (c.audio_rate != 8000 && c.audio_rate != 11025 && c.audio_rate != 12000 && c.audio_rate != 16000 &&
        c.audio_rate != 22050 && c.audio_rate != 24000 && c.audio_rate != 32000 && c.audio_rate != 44100 &&
        c.audio_rate != 48000))
@@ -141,7 +144,7 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
     CAMREC_ASSIGN_OR_RETURN(uint64_t ch, parse_count("--audio-channels", o.audio_channels, 1, 2));
     c.audio_channels = static_cast<uint16_t>(ch);
   }
-  if (g711 && c.audio_channels != 1)
+  if (g711 && c.audio_channels > 1)
     return make_error(Errc::invalid_argument, "--audio-channels " + o.audio_channels + ": G.711 is mono");
   if (!o.duration.empty() && !o.frames.empty())
     return make_error(Errc::invalid_argument, "--duration and --frames exclude each other: give one limit");
@@ -192,6 +195,13 @@ int run_record(const RecordOptions& o) {
   if (!o.size.empty() && config->width != recorded.width && !o.quiet)
     std::fprintf(stderr, "camrec record: recording %ux%u: the encoder's width is a multiple of 16 (--size %ux%u says so)\n",
                  recorded.width, recorded.height, recorded.width, recorded.height);
+  // A converted source is said once: the file's rate is not the WAV's or the device's.
+  const media::AudioFormat heard = (*rec)->audio_input();
+  if (recorded.audio && heard.sample_rate && !o.quiet &&
+      (heard.sample_rate != recorded.audio_rate || heard.channels != recorded.audio_channels))
+    std::fprintf(stderr, "camrec record: audio source %u Hz x%u converted to %u Hz x%u for %s\n", heard.sample_rate,
+                 static_cast<unsigned>(heard.channels), recorded.audio_rate,
+                 static_cast<unsigned>(recorded.audio_channels), media::audio_codec_name(*recorded.audio));
 
   g_closing_message = "\ncamrec record: closing '" + o.output +
                       "', please wait (interrupt again to quit at once: the file stays playable up to its last "
@@ -261,8 +271,13 @@ void add_record_command(CLI::App& app, Runner& run) {
                   "devices lists cameras)");
   cmd->add_option("--audio", o->audio, "none, g711u, g711a, opus or aac (default none; opus when --audio-source is given)");
   cmd->add_option("--audio-source", o->audio_source, "tone, wav:PATH or alsa:DEVICE (default tone)");
-  cmd->add_option("--audio-rate", o->audio_rate, "Audio sample rate: G.711 8000; Opus 8000..48000; AAC 8000..48000 (default 8000, opus and aac 48000)");
-  cmd->add_option("--audio-channels", o->audio_channels, "Audio channels: G.711 1; Opus and AAC 1 or 2 (default 1)");
+  cmd->add_option("--audio-rate", o->audio_rate,
+                  "Audio sample rate: G.711 8000; Opus 8000, 12000, 16000, 24000, 48000; AAC 8000..48000. A source of "
+                  "another rate is resampled (default: the source's own when the codec takes it, else G.711 8000, "
+                  "Opus and AAC 48000)");
+  cmd->add_option("--audio-channels", o->audio_channels,
+                  "Audio channels: G.711 1; Opus and AAC 1 or 2. A source with other channels is mixed (default: the "
+                  "source's own when the codec takes it, else G.711 1, Opus and AAC 2; the tone 1)");
   cmd->add_flag("--fast", o->fast, "Test pattern and files: as fast as the encoder goes, not in real time");
   cmd->add_option("--progress", o->progress,
                   "auto (a redrawn line on a terminal, plain lines otherwise), terminal, plain, json or none "
