@@ -16,6 +16,10 @@
 
 namespace camrec::io {
 
+Status Sink::read_at(uint64_t, std::span<uint8_t>) {
+  return make_error(Errc::unsupported, "this output cannot be read back");
+}
+
 Status errno_status(int err, const std::string& what) {
   Errc code = Errc::io;
   switch (err) {
@@ -222,6 +226,27 @@ Status FileSink::write_at(uint64_t offset, std::span<const uint8_t> data) {
   return Status::ok();
 }
 
+Status FileSink::read_at(uint64_t offset, std::span<uint8_t> out) {
+  if (fd_ < 0) return make_error(Errc::wrong_state, "read of a closed file");
+  if (!regular_) return Sink::read_at(offset, out);
+  if (offset > size_ || out.size() > size_ - offset)
+    return make_error(Errc::malformed, "reading '" + path_ + "': " + std::to_string(out.size()) + " bytes at byte " +
+                                           std::to_string(offset) + " pass its end");
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t r = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno_status(errno, "reading '" + path_ + "' at byte " + std::to_string(offset + done));
+    }
+    // Shorter than written: another program cut the file.
+    if (r == 0) return make_error(Errc::malformed, "reading '" + path_ + "': the file ends before byte " +
+                                                       std::to_string(offset + out.size()));
+    done += static_cast<size_t>(r);
+  }
+  return Status::ok();
+}
+
 Status FileSink::truncate(uint64_t length) {
   if (fd_ < 0) return make_error(Errc::wrong_state, "truncate of a closed file");
   if (regular_ && ::ftruncate(fd_, static_cast<off_t>(length)) != 0)
@@ -268,6 +293,14 @@ Status MemorySink::write_at(uint64_t offset, std::span<const uint8_t> data) {
     data_.resize(offset + data.size());
   }
   std::copy(data.begin(), data.end(), data_.begin() + static_cast<ptrdiff_t>(offset));
+  return Status::ok();
+}
+
+Status MemorySink::read_at(uint64_t offset, std::span<uint8_t> out) {
+  if (offset > data_.size() || out.size() > data_.size() - offset)
+    return make_error(Errc::malformed, "memory sink: " + std::to_string(out.size()) + " bytes at byte " +
+                                           std::to_string(offset) + " pass its end");
+  std::copy_n(data_.begin() + static_cast<ptrdiff_t>(offset), out.size(), out.begin());
   return Status::ok();
 }
 

@@ -28,8 +28,14 @@ class Sink {
     std::span<const uint8_t> one[1] = {data};
     return append(one);
   }
-  /// Overwrites bytes at `offset` (must lie within the bytes already appended).
+  /// Writes bytes at `offset`: over bytes already written, or past the end, which then
+  /// moves there (bytes skipped over read as zeros).
   virtual Status write_at(uint64_t offset, std::span<const uint8_t> data) = 0;
+  /// Reads back exactly out.size() bytes written earlier (the regular layout's close reads
+  /// its fragments back). Sinks that keep nothing fail with unsupported, as by default.
+  virtual Status read_at(uint64_t offset, std::span<uint8_t> out);
+  /// Whether read_at() gives back what was written (false for the null device).
+  virtual bool can_read_back() const { return false; }
   /// Cuts the output back to `length` bytes (drops a torn tail after an error).
   virtual Status truncate(uint64_t length) = 0;
   /// Durability barrier: returns once everything written so far is on stable storage.
@@ -71,6 +77,8 @@ class FileSink final : public Sink {
   Status append(std::span<const std::span<const uint8_t>> buffers) override;
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override;
+  Status read_at(uint64_t offset, std::span<uint8_t> out) override;
+  bool can_read_back() const override { return regular_; }
   Status truncate(uint64_t length) override;
   Status sync() override;
   /// fdatasync on a thread of this sink (started on first use); requests made while one
@@ -109,6 +117,8 @@ class MemorySink final : public Sink {
   Status append(std::span<const std::span<const uint8_t>> buffers) override;
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override;
+  Status read_at(uint64_t offset, std::span<uint8_t> out) override;
+  bool can_read_back() const override { return true; }
   Status truncate(uint64_t length) override;
   Status sync() override { return Status::ok(); }
   uint64_t size() const override { return data_.size(); }

@@ -7,6 +7,7 @@
 #include "io/source.h"
 #include "mux/movie_builder.h"
 #include "mux/muxer_impl.h"
+#include "mux/streamed_tables.h"
 
 namespace camrec {
 
@@ -63,20 +64,9 @@ Status Muxer::Impl::finish_fragmented() {
   duration.u64(mux::movie_duration_ms(header_tracks()));
   Status patched = sink->write_at(mehd_offset, duration.span());
   if (!patched.is_ok()) return fail_output(patched.with_context("writing the duration"), sink->size());
-  if (options.write_mfra) {
-    box::MovieFragmentRandomAccessBox mfra;
-    for (auto* t : header_tracks()) {
-      box::TrackFragmentRandomAccessBox tfra;
-      tfra.version = 1;
-      tfra.track_ID = t->track_id;
-      tfra.entries = std::move(t->random_access);
-      mfra.tfras.push_back(std::move(tfra));
-    }
-    mfra.mfro.size = static_cast<uint32_t>(box::box_size(mfra));
-    io::ByteWriter w;
-    box::write_box(w, mfra);
-    uint64_t before = sink->size();
-    Status s = sink->append(w.span());
+  if (options.write_mfra && sink->can_read_back()) {
+    const uint64_t before = sink->size();
+    Status s = write_mfra(before);
     if (!s.is_ok()) return fail_output(s.with_context("writing mfra"), before);
   }
   if (options.fsync != FsyncPolicy::never) {
@@ -86,22 +76,80 @@ Status Muxer::Impl::finish_fragmented() {
   return Status::ok();
 }
 
+Status Muxer::Impl::write_mfra(uint64_t at) {
+  // One tfra entry per fragment that starts with a sync sample, per track: too many to keep
+  // over a day (86 400 fragments), so they are counted while recording and written here
+  // from the moofs read back, like the regular layout's tables.
+  constexpr uint32_t kEntryBytes = 16 + 3;  // version 1: 64-bit time and offset, 1-byte numbers
+  auto in_header = header_tracks();
+  box::MovieFragmentRandomAccessBox mfra;
+  uint64_t entry_bytes = 0;
+  for (auto* t : in_header) {
+    box::TrackFragmentRandomAccessBox tfra;
+    tfra.version = 1;
+    tfra.track_ID = t->track_id;
+    mfra.tfras.push_back(std::move(tfra));
+    entry_bytes += t->random_access_points * kEntryBytes;
+  }
+  const uint64_t size = box::box_size(mfra) + entry_bytes;
+  if (size > UINT32_MAX) return make_error(Errc::limit_exceeded, "mfra larger than 4 GiB");
+  mfra.mfro.size = static_cast<uint32_t>(size);
+  CAMREC_ASSIGN_OR_RETURN(mux::GrownBox grown,
+                          mux::grow_tables(box::serialize_box(mfra), [&](size_t owner, box::FourCC) {
+                            return std::optional<std::pair<uint64_t, uint32_t>>(
+                                std::pair{in_header[owner]->random_access_points, kEntryBytes});
+                          }));
+  mux::GappedWriter writer(*sink, at, grown);
+  CAMREC_RETURN_IF_ERROR(writer.write_template());
+  CAMREC_RETURN_IF_ERROR(mux::walk_fragments(
+      *sink, fragments_begin, at, [&](uint64_t moof_offset, const box::MovieFragmentBox& moof) {
+        for (size_t r = 0; r < moof.trafs.size(); ++r) {
+          const auto& traf = moof.trafs[r];
+          size_t k = 0;
+          while (k < in_header.size() && in_header[k]->track_id != traf.tfhd.track_ID) ++k;
+          if (k == in_header.size() || traf.truns.empty() || traf.truns[0].entries.empty()) continue;
+          const auto& trun = traf.truns[0];
+          uint32_t flags = in_header[k]->is_video() ? box::sample_flags::kDelta : 0;
+          if (traf.tfhd.flags & box::TrackFragmentHeaderBox::kDefaultSampleFlagsPresent)
+            flags = traf.tfhd.default_sample_flags;
+          if (trun.flags & box::TrackRunBox::kSampleFlagsPresent) flags = trun.entries[0].sample_flags;
+          else if (trun.flags & box::TrackRunBox::kFirstSampleFlagsPresent) flags = trun.first_sample_flags;
+          if (flags & box::sample_flags::kNonSync) continue;
+          // tfra time is the sync sample's presentation time (8.8.10).
+          int64_t time = traf.tfdt ? static_cast<int64_t>(traf.tfdt->base_media_decode_time) : 0;
+          if (trun.flags & box::TrackRunBox::kSampleCompositionTimeOffsetPresent)
+            time += trun.entries[0].sample_composition_time_offset;
+          uint8_t entry[kEntryBytes];
+          for (int i = 0; i < 8; ++i) entry[i] = static_cast<uint8_t>(static_cast<uint64_t>(time) >> (56 - 8 * i));
+          for (int i = 0; i < 8; ++i) entry[8 + i] = static_cast<uint8_t>(moof_offset >> (56 - 8 * i));
+          entry[16] = static_cast<uint8_t>(r + 1);  // traf, trun and sample numbers
+          entry[17] = 1;
+          entry[18] = 1;
+          size_t gap = 0;
+          while (grown.gaps[gap].owner != k) ++gap;
+          writer.put(gap, entry, kEntryBytes);
+        }
+        return Status::ok();
+      }));
+  return writer.finish();
+}
+
 Status Muxer::Impl::finish_regular() {
   // State A (recording): ftyp, free(16), moov(mvex), moof+mdat... : a fragmented MP4.
-  auto in_header = header_tracks();
-  box::MovieBox moov = mux::make_final_moov(in_header);
-  io::ByteWriter w;
-  box::write_box(w, moov);
   const uint64_t moov_offset = sink->size();
+  // The null device keeps nothing to index: the output stays the fragmented file it was.
+  if (!sink->can_read_back()) return Status::ok();
 
-  // State B: the complete moov is appended after the last fragment. Readers of the
-  // fragmented file skip a second moov, so the file is still the fragmented MP4 of state A.
-  Status s = sink->append(w.span());
-  if (!s.is_ok()) return fail_output(s.with_context("writing the final moov"), moov_offset);
+  // State B: the complete moov is appended after the last fragment, its tables streamed
+  // from the fragments read back (typed 'free' until every byte is in place). Readers of
+  // the fragmented file skip a second moov, so the file is still the fragmented MP4 of
+  // state A.
+  auto moov_size = write_final_moov(*sink, moov_offset, 0, moov_offset);
+  if (!moov_size) return fail_output(moov_size.error().with_context("writing the final moov"), moov_offset);
   if (options.on_step) options.on_step("final-moov-written");
   // The moov must be on disk before the header that makes it the one readers use.
   ++stats.syncs;
-  s = sink->sync();
+  Status s = sink->sync();
   if (!s.is_ok()) return fail_output(s.with_context("syncing the final moov"), moov_offset);
   if (options.on_step) options.on_step("final-moov-synced");
 
@@ -117,30 +165,186 @@ Status Muxer::Impl::finish_regular() {
     ++stats.syncs;
     CAMREC_RETURN_IF_ERROR(sink->sync());
   }
-  if (options.faststart) return rewrite_faststart(moov, moov_offset);
+  if (options.faststart) return rewrite_faststart(moov_offset);
   return Status::ok();
 }
 
-Status Muxer::Impl::rewrite_faststart(const box::MovieBox& final_moov, uint64_t media_end) {
+namespace {
+
+/// Writes one track's table entries into their gaps of the grown moov, big-endian, the
+/// chunk offsets shifted; tables the moov leaves out (stss of an all-sync track, ctts
+/// without offsets, the sizes when all are equal) drop what they are handed.
+class TableEntriesOutput final : public mux::SampleTableOutput {
+ public:
+  TableEntriesOutput(mux::GappedWriter& writer, const mux::GrownBox& moov, size_t owner, uint64_t shift)
+      : writer_(writer), shift_(shift) {
+    for (size_t i = 0; i < moov.gaps.size(); ++i) {
+      const auto& g = moov.gaps[i];
+      if (g.owner != owner) continue;
+      const int gap = static_cast<int>(i);
+      if (g.type == box::fourcc("stts")) stts_ = gap;
+      else if (g.type == box::fourcc("ctts")) ctts_ = gap;
+      else if (g.type == box::fourcc("stss")) stss_ = gap;
+      else if (g.type == box::fourcc("stsc")) stsc_ = gap;
+      else if (g.type == box::fourcc("stsz")) stsz_ = gap;
+      else if (g.type == box::fourcc("stco")) stco_ = gap;
+      else if (g.type == box::fourcc("co64")) co64_ = gap;
+    }
+  }
+
+  void sample_sizes(uint32_t size, uint64_t n) override {
+    for (uint64_t i = 0; i < n && stsz_ >= 0; ++i) put(stsz_, {size});
+  }
+  void time_to_sample(const box::TimeToSampleBox::Entry& e) override { put(stts_, {e.sample_count, e.sample_delta}); }
+  void composition_offset(const box::CompositionOffsetBox::Entry& e) override {
+    put(ctts_, {e.sample_count, static_cast<uint32_t>(e.sample_offset)});
+  }
+  void sync_sample(uint32_t number) override { put(stss_, {number}); }
+  void sample_to_chunk(const box::SampleToChunkBox::Entry& e) override {
+    put(stsc_, {e.first_chunk, e.samples_per_chunk, e.sample_description_index});
+  }
+  void chunk_offset(uint64_t offset) override {
+    const uint64_t o = offset + shift_;
+    if (co64_ >= 0) put(co64_, {static_cast<uint32_t>(o >> 32), static_cast<uint32_t>(o)});
+    else put(stco_, {static_cast<uint32_t>(o)});
+  }
+
+ private:
+  void put(int gap, std::initializer_list<uint32_t> values) {
+    if (gap < 0) return;
+    uint8_t b[16];
+    size_t n = 0;
+    for (uint32_t v : values)
+      for (int i = 0; i < 4; ++i) b[n++] = static_cast<uint8_t>(v >> (24 - 8 * i));
+    writer_.put(static_cast<size_t>(gap), b, n);
+  }
+
+  mux::GappedWriter& writer_;
+  uint64_t shift_;
+  int stts_ = -1, ctts_ = -1, stss_ = -1, stsc_ = -1, stsz_ = -1, stco_ = -1, co64_ = -1;
+};
+
+}  // namespace
+
+Result<uint64_t> Muxer::Impl::write_final_moov(io::Sink& out, uint64_t at, uint64_t chunk_offset_shift,
+                                               uint64_t fragments_end) {
+  auto in_header = header_tracks();
+  std::vector<mux::SampleTableShape> shapes;
+  for (auto* t : in_header) shapes.push_back(t->index.shape());
+  box::MovieBox moov = mux::make_final_moov(in_header, chunk_offset_shift);
+  CAMREC_ASSIGN_OR_RETURN(
+      mux::GrownBox grown,
+      mux::grow_tables(box::serialize_box(moov), [&](size_t owner, box::FourCC type) {
+        return owner < shapes.size() ? mux::table_entries(shapes[owner], type, chunk_offset_shift) : std::nullopt;
+      }));
+  mux::GappedWriter writer(out, at, grown);
+  CAMREC_RETURN_IF_ERROR(writer.write_template());
+
+  // The same index code that counted the samples while recording now runs over the
+  // fragments read back, writing the entries: the counts it gave are the sizes just laid out.
+  std::vector<std::unique_ptr<TableEntriesOutput>> outputs;
+  std::vector<mux::SampleIndex> indexes;
+  outputs.reserve(in_header.size());
+  indexes.reserve(in_header.size());
+  for (size_t k = 0; k < in_header.size(); ++k) {
+    outputs.push_back(std::make_unique<TableEntriesOutput>(writer, grown, k, chunk_offset_shift));
+    indexes.emplace_back(outputs.back().get());
+  }
+  CAMREC_RETURN_IF_ERROR(mux::walk_fragments(
+      *sink, fragments_begin, fragments_end, [&](uint64_t moof_offset, const box::MovieFragmentBox& moof) {
+        for (const auto& traf : moof.trafs) {
+          const auto& tfhd = traf.tfhd;
+          size_t k = 0;
+          while (k < in_header.size() && in_header[k]->track_id != tfhd.track_ID) ++k;
+          if (k == in_header.size())
+            return make_error(Errc::internal, "moof at byte " + std::to_string(moof_offset) + " has track " +
+                                                  std::to_string(tfhd.track_ID) + ", not in the header");
+          feed_index(indexes[k], *in_header[k], moof_offset, traf);
+        }
+        return Status::ok();
+      }));
+  for (size_t k = 0; k < in_header.size(); ++k) {
+    indexes[k].finish();
+    if (indexes[k].shape() != shapes[k])
+      return make_error(Errc::internal, "the fragments read back hold other samples than track " +
+                                            std::to_string(in_header[k]->track_id) + " was given");
+  }
+  CAMREC_RETURN_IF_ERROR(writer.finish());
+  return grown.size;
+}
+
+void Muxer::Impl::feed_index(mux::SampleIndex& index, const mux::Track& t, uint64_t moof_offset,
+                             const box::TrackFragmentBox& traf) {
+  // What write_fragment() gave the index, from what it wrote: a chunk per run (per packet
+  // for G.711), the sample flags as make_moof() sets them over trex's defaults.
+  using box::TrackFragmentHeaderBox;
+  using box::TrackRunBox;
+  const auto& tfhd = traf.tfhd;
+  const uint32_t description =
+      tfhd.flags & TrackFragmentHeaderBox::kSampleDescriptionIndexPresent ? tfhd.sample_description_index : 1;
+  const uint32_t default_flags = tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleFlagsPresent
+                                     ? tfhd.default_sample_flags
+                                     : (t.is_video() ? box::sample_flags::kDelta : 0);
+  const uint32_t default_duration =
+      tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleDurationPresent ? tfhd.default_sample_duration : 0;
+  const uint32_t default_size =
+      tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleSizePresent ? tfhd.default_sample_size : 0;
+  const uint64_t base =
+      tfhd.flags & TrackFragmentHeaderBox::kBaseDataOffsetPresent ? tfhd.base_data_offset : moof_offset;
+  const uint32_t frame_bytes = t.input->pcm_frame_bytes();
+  for (const auto& trun : traf.truns) {
+    uint64_t at = base + static_cast<uint64_t>(static_cast<int64_t>(trun.data_offset));
+    if (!frame_bytes) index.begin_chunk(at, description);
+    for (size_t i = 0; i < trun.entries.size(); ++i) {
+      const auto& e = trun.entries[i];
+      const uint32_t size = trun.flags & TrackRunBox::kSampleSizePresent ? e.sample_size : default_size;
+      const uint32_t duration = trun.flags & TrackRunBox::kSampleDurationPresent ? e.sample_duration : default_duration;
+      if (frame_bytes) {
+        index.add_pcm_chunk(at, description, size / frame_bytes, frame_bytes, duration);
+        at += size;
+        continue;
+      }
+      uint32_t flags = default_flags;
+      if (trun.flags & TrackRunBox::kSampleFlagsPresent) flags = e.sample_flags;
+      else if (i == 0 && (trun.flags & TrackRunBox::kFirstSampleFlagsPresent)) flags = trun.first_sample_flags;
+      const int32_t offset =
+          trun.flags & TrackRunBox::kSampleCompositionTimeOffsetPresent ? e.sample_composition_time_offset : 0;
+      index.add_sample(size, duration, offset, !(flags & box::sample_flags::kNonSync));
+    }
+  }
+}
+
+Status Muxer::Impl::rewrite_faststart(uint64_t media_end) {
   if (path.empty())
     return make_error(Errc::invalid_argument, "faststart needs a muxer created from a file path");
-  // ftyp, moov, mdat: the media moves by the moov's size. The original file stays complete
-  // until rename() replaces it with the rewritten one, so a crash leaves one or the other.
-  box::MovieBox moov = final_moov;
-  uint64_t moov_size = box::box_size(moov);
-  mux::shift_chunk_offsets(moov, moov_size);
-  uint64_t grown = box::box_size(moov);
-  if (grown != moov_size) {  // stco became co64: shift once more by the growth
-    moov = final_moov;
-    mux::shift_chunk_offsets(moov, grown);
-  }
+  // ftyp, moov, mdat: the media moves by the moov's size (once more if that size turns the
+  // chunk offsets to co64). The original file stays complete until rename() replaces it
+  // with the rewritten one, so a crash leaves one or the other.
+  io::ByteWriter head;
+  box::write_box(head, mux::make_ftyp(options, header_tracks()));
+  auto final_moov_size = [this](uint64_t shift) {
+    auto in_header = header_tracks();
+    uint64_t size = box::box_size(mux::make_final_moov(in_header, shift));
+    for (auto* t : in_header) {
+      const auto shape = t->index.shape();
+      for (box::FourCC type : {box::fourcc("stts"), box::fourcc("ctts"), box::fourcc("stss"), box::fourcc("stsc"),
+                               box::fourcc("stsz"), box::fourcc("stco"), box::fourcc("co64")})
+        if (auto e = mux::table_entries(shape, type, shift)) size += e->first * e->second;
+    }
+    return size;
+  };
+  uint64_t moov_size = final_moov_size(0);
+  for (uint64_t grown = final_moov_size(moov_size); grown != moov_size; grown = final_moov_size(moov_size))
+    moov_size = grown;
   CAMREC_ASSIGN_OR_RETURN(auto source, io::FileSource::open(path));
   const std::string tmp = path + ".faststart.tmp";
   CAMREC_ASSIGN_OR_RETURN(auto out, io::FileSink::open(tmp));
-  io::ByteWriter head;
-  box::write_box(head, mux::make_ftyp(options, header_tracks()));
-  box::write_box(head, moov);
   Status s = out->append(head.span());
+  if (s.is_ok()) {
+    auto written = write_final_moov(*out, head.size(), moov_size, media_end);
+    if (!written) s = written.error();
+    else if (*written != moov_size) s = make_error(Errc::internal, "faststart: the moov came out another size");
+  }
   std::vector<uint8_t> buffer(4 << 20);
   for (uint64_t pos = placeholder_offset; s.is_ok() && pos < media_end;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(buffer.size(), media_end - pos));

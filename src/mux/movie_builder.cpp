@@ -177,7 +177,7 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
     }
     box::SampleDescriptionBox stsd = std::move(trak.mdia.minf.stbl.stsd);
     const uint64_t samples = t->index.sample_count();
-    trak.mdia.minf.stbl = t->index.take_sample_table(std::move(stsd), chunk_offset_shift);
+    trak.mdia.minf.stbl = empty_sample_table(std::move(stsd), t->index.shape(), chunk_offset_shift);
     if (const int16_t roll = t->input->roll_distance(); roll != 0 && samples > 0) {
       trak.mdia.minf.stbl.sgpd.push_back(roll_description(roll));
       trak.mdia.minf.stbl.sbgp.push_back(roll_samples(static_cast<uint32_t>(samples), 1));
@@ -188,26 +188,6 @@ box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_
   moov.mvhd.duration = movie_end;
   moov.mvhd.version = movie_end > UINT32_MAX ? 1 : 0;
   return moov;
-}
-
-void shift_chunk_offsets(box::MovieBox& moov, uint64_t shift) {
-  for (auto& trak : moov.traks) {
-    auto& stbl = trak.mdia.minf.stbl;
-    if (stbl.co64) {
-      for (auto& o : stbl.co64->chunk_offsets) o += shift;
-    } else if (stbl.stco) {
-      bool large = std::any_of(stbl.stco->chunk_offsets.begin(), stbl.stco->chunk_offsets.end(),
-                               [&](uint32_t o) { return uint64_t{o} + shift > UINT32_MAX; });
-      if (large) {
-        box::ChunkLargeOffsetBox co64;
-        for (uint32_t o : stbl.stco->chunk_offsets) co64.chunk_offsets.push_back(o + shift);
-        stbl.co64 = std::move(co64);
-        stbl.stco.reset();
-      } else {
-        for (auto& o : stbl.stco->chunk_offsets) o = static_cast<uint32_t>(o + shift);
-      }
-    }
-  }
 }
 
 box::MovieFragmentBox make_moof(uint32_t sequence_number, const std::vector<FragmentRun>& runs,

@@ -29,13 +29,11 @@ uint64_t mehd_duration_offset(const box::MovieBox& init_moov);
 /// Length of the recording in kMovieTimescale units: the end of the latest track.
 uint64_t movie_duration_ms(const std::vector<Track*>& tracks);
 
-/// The moov written at close: complete sample tables whose chunk offsets point at the media
-/// inside the fragments, no mvex. Moves the tracks' indexes out. `chunk_offset_shift` is
-/// added to every chunk offset.
+/// The moov written at close, no mvex, with its sample tables shaped by the tracks' indexes
+/// but without entries (empty_sample_table(); the close streams the entries in, see
+/// streamed_tables.h). `chunk_offset_shift` is added to every chunk offset (it chooses
+/// between stco and co64).
 box::MovieBox make_final_moov(const std::vector<Track*>& tracks, uint64_t chunk_offset_shift = 0);
-
-/// Adds `shift` to every chunk offset of `moov`, turning stco into co64 where needed.
-void shift_chunk_offsets(box::MovieBox& moov, uint64_t shift);
 
 /// One traf's worth of samples for make_moof().
 struct FragmentRun {

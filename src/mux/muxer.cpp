@@ -373,6 +373,7 @@ Status Muxer::Impl::write_header() {
   Status s = sink->append(w.span());
   if (!s.is_ok()) return fail_output(s, before);
   header_written = true;
+  fragments_begin = sink->size();
   return Status::ok();
 }
 
@@ -469,10 +470,7 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
         }
       }
     } else if (t.pending.front().sync) {
-      // tfra time is the sync sample's presentation time (8.8.10).
-      const auto& first = t.pending.front();
-      t.random_access.push_back({static_cast<uint64_t>(first.decode_time + first.composition_offset), fragment_offset,
-                                 static_cast<uint32_t>(r + 1), 1, 1});
+      ++t.random_access_points;  // an mfra entry, written at close from this moof
     }
     size_t bytes = 0;
     for (size_t i = 0; i < n; ++i) bytes += t.pending[i].size;

@@ -28,6 +28,7 @@ struct Muxer::Impl {
   uint64_t placeholder_offset = 0;  ///< Regular layout: where the 16-byte free box is.
   uint64_t mehd_offset = 0;      ///< File offset of the init moov's mehd duration field.
   uint64_t header_moov_offset = 0;  ///< File offset of the moov readers use while recording.
+  uint64_t fragments_begin = 0;  ///< File offset of the first fragment (the end of the header).
   uint64_t reserve_offset = 0;   ///< File offset of the free box the header may be rewritten in...
   uint64_t reserve_size = 0;     ///< ...and its size (0: none left).
   uint32_t sequence_number = 0;
@@ -63,7 +64,17 @@ struct Muxer::Impl {
   void settle_last_durations();
   Status finish_fragmented();
   Status finish_regular();
-  Status rewrite_faststart(const box::MovieBox& moov, uint64_t media_end);
+  /// Appends the mfra at `at` (the end of the fragments), its entries from the moofs read back.
+  Status write_mfra(uint64_t at);
+  /// Writes the final moov at `at` in `out`, its sample tables streamed from the fragments
+  /// in [fragments_begin, fragments_end) of the file, every chunk offset moved by
+  /// `chunk_offset_shift`; returns its size. Holds nothing per sample.
+  Result<uint64_t> write_final_moov(io::Sink& out, uint64_t at, uint64_t chunk_offset_shift, uint64_t fragments_end);
+  /// Gives `index` the samples of `traf` (of the moof at `moof_offset`), as write_fragment()
+  /// gave them while recording.
+  static void feed_index(mux::SampleIndex& index, const mux::Track& t, uint64_t moof_offset,
+                         const box::TrackFragmentBox& traf);
+  Status rewrite_faststart(uint64_t media_end);
 };
 
 }  // namespace camrec

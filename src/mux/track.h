@@ -53,8 +53,8 @@ struct Track {
   std::vector<uint8_t> data;        ///< Bytes of the pending samples, in order.
   std::vector<PendingSample> pending;
 
-  SampleIndex index;                ///< Regular layout: every sample, for the final moov.
-  std::vector<box::TrackFragmentRandomAccessBox::Entry> random_access;  ///< Fragmented: for mfra.
+  SampleIndex index;                ///< Regular layout: counts for the final moov's tables.
+  uint64_t random_access_points = 0;  ///< Fragmented: fragments starting with a sync sample (mfra entries).
 
   uint64_t samples_written = 0;
 

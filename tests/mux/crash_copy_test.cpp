@@ -49,11 +49,18 @@ class RecordingSink final : public io::Sink {
   }
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override {
-    if (offset + data.size() > data_.size()) return make_error(Errc::invalid_argument, "write_at past the end");
+    // Past the end the file grows, the bytes skipped over reading as zeros (a sparse file).
+    if (offset + data.size() > data_.size()) data_.resize(offset + data.size());
     std::copy(data.begin(), data.end(), data_.begin() + static_cast<ptrdiff_t>(offset));
     events_->push_back({false, offset, std::vector<uint8_t>(data.begin(), data.end()), false});
     return Status::ok();
   }
+  Status read_at(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset + out.size() > data_.size()) return make_error(Errc::malformed, "read past the end");
+    std::copy_n(data_.begin() + static_cast<ptrdiff_t>(offset), out.size(), out.begin());
+    return Status::ok();
+  }
+  bool can_read_back() const override { return true; }
   Status truncate(uint64_t length) override {
     data_.resize(length);
     events_->push_back({false, length, {}, true});
@@ -69,17 +76,25 @@ class RecordingSink final : public io::Sink {
   std::vector<uint8_t> data_;
 };
 
-/// The file after events [0, n) and the first `partial` bytes of event n (an append).
+/// The file after events [0, n) and the first `partial` bytes of event n.
 std::vector<uint8_t> file_at(const std::vector<WriteEvent>& events, size_t n, size_t partial) {
   std::vector<uint8_t> f;
   for (size_t i = 0; i < n; ++i) {
     const auto& e = events[i];
     if (e.truncate) f.resize(e.offset);
     else if (e.append) f.insert(f.end(), e.data.begin(), e.data.end());
-    else std::copy(e.data.begin(), e.data.end(), f.begin() + static_cast<ptrdiff_t>(e.offset));
+    else {
+      if (e.offset + e.data.size() > f.size()) f.resize(e.offset + e.data.size());
+      std::copy(e.data.begin(), e.data.end(), f.begin() + static_cast<ptrdiff_t>(e.offset));
+    }
   }
-  if (n < events.size() && events[n].append)
+  if (n < events.size() && events[n].append) {
     f.insert(f.end(), events[n].data.begin(), events[n].data.begin() + static_cast<ptrdiff_t>(partial));
+  } else if (n < events.size() && !events[n].truncate && partial > 0) {
+    const auto& e = events[n];
+    if (e.offset + partial > f.size()) f.resize(e.offset + partial);
+    std::copy(e.data.begin(), e.data.begin() + static_cast<ptrdiff_t>(partial), f.begin() + static_cast<ptrdiff_t>(e.offset));
+  }
   return f;
 }
 
@@ -228,8 +243,9 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
 
   // The calls the muxer makes: the header; per fragment an append whose moof is typed
   // 'free' and the 4-byte write that makes it a 'moof' once it is whole; then at close the
-  // final moov and the 16-byte mdat header (regular) or the mehd duration and the mfra
-  // (fragmented). No truncation when nothing fails.
+  // final moov (its pieces written past the end, typed 'free', then the 4-byte write that
+  // makes it a 'moov') and the 16-byte mdat header (regular) or the mehd duration and the
+  // mfra (fragmented). No truncation when nothing fails.
   std::vector<size_t> fragments;  // event index of each fragment's append
   for (size_t i = 0; i < ev.size(); ++i) {
     ASSERT_FALSE(ev[i].truncate);
@@ -243,9 +259,37 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
   ASSERT_EQ(fragments.front(), 1u);
   for (size_t f = 1; f < fragments.size(); ++f) ASSERT_EQ(fragments[f], fragments[f - 1] + 2);
   const size_t last_fragment = fragments.back();
-  ASSERT_EQ(ev.size(), last_fragment + 4);  // + its patch, then two calls in close()
-  const size_t patch = layout == Layout::regular ? ev.size() - 1 : ev.size() - 2;
+  const size_t close_begin = last_fragment + 2;  // after its patch
+  const uint64_t fragments_end = ev[last_fragment].offset + ev[last_fragment].data.size();
+  // The index box written at close (final moov, mfra): pieces at and past the end of the
+  // fragments, the first one its header typed 'free', the last one its type.
+  // Regular: the index, then the mdat header (`patch`). Fragmented: the mehd duration
+  // (`patch`), then the index.
+  const size_t patch = layout == Layout::regular ? ev.size() - 1 : close_begin;
+  const size_t index_begin = layout == Layout::regular ? close_begin : close_begin + 1;
+  const size_t index_end = layout == Layout::regular ? ev.size() - 1 : ev.size();
+  ASSERT_GE(index_end, index_begin + 2);
+  EXPECT_EQ(ev[index_begin].offset, fragments_end);
+  EXPECT_EQ(std::string(ev[index_begin].data.begin() + 4, ev[index_begin].data.begin() + 8), "free");
+  for (size_t i = index_begin; i < index_end; ++i) EXPECT_GE(ev[i].offset, fragments_end);
+  EXPECT_EQ(ev[index_end - 1].offset, fragments_end + 4);
+  const std::string index_type = layout == Layout::regular ? "moov" : "mfra";
+  EXPECT_EQ(ev[index_end - 1].data, std::vector<uint8_t>(index_type.begin(), index_type.end()));
   ASSERT_FALSE(ev[patch].append);
+  // Every write of the index, cut anywhere (with holes between its pieces until the last).
+  auto check_index_writes = [&](const Expectation& all, int& copies) {
+    for (size_t i = index_begin; i < index_end; ++i) {
+      const size_t len = ev[i].data.size();
+      for (size_t k : {size_t{1}, size_t{4}, size_t{8}, len / 2, len - 1, len}) {
+        if (k == 0 || k > len) continue;
+        check_copy(file_at(ev, i, k), all, rec, dir,
+                   index_type + " write " + std::to_string(i - index_begin) + " cut at +" + std::to_string(k),
+                   i == index_begin || i + 1 == index_end || k == len);
+        ++copies;
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  };
 
   std::mt19937 rng(20240611);
   int copies = 0;
@@ -279,13 +323,9 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
 
   // During close().
   if (layout == Layout::regular) {
-    // State A -> B: the final moov is being appended after the last fragment.
-    const size_t moov = ev.size() - 2;
-    const size_t len = ev[moov].data.size();
-    for (size_t k : {size_t{1}, size_t{8}, size_t{50}, len / 3, len / 2, len - 1, len}) {
-      check_copy(file_at(ev, moov, k), all, rec, dir, "final moov cut at +" + std::to_string(k));
-      ++copies;
-    }
+    // State A -> B: the final moov is being written after the last fragment.
+    check_index_writes(all, copies);
+    if (HasFailure()) return;
     // State B, built independently: the closed file with the 16 placeholder bytes back
     // (size 16, 'free', 8 zero bytes) is exactly the file before the mdat header is written.
     std::vector<uint8_t> state_b = rec.closed;
@@ -302,13 +342,10 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
     // mehd patched in place, then the mfra appended.
     check_copy(file_at(ev, patch, 0), all, rec, dir, "before the duration patch");
     check_copy(file_at(ev, patch + 1, 0), all, rec, dir, "after the duration patch");
-    const size_t mfra = ev.size() - 1;
-    const size_t len = ev[mfra].data.size();
-    for (size_t k : {size_t{1}, len / 2, len - 1, len}) {
-      check_copy(file_at(ev, mfra, k), all, rec, dir, "mfra cut at +" + std::to_string(k));
-      ++copies;
-    }
-    copies += 2;
+    check_index_writes(all, copies);
+    if (HasFailure()) return;
+    check_copy(rec.closed, all, rec, dir, "closed");
+    copies += 3;
   }
   EXPECT_GT(copies, 60);
 }

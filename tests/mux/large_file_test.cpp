@@ -45,18 +45,43 @@ class SparseSink final : public io::Sink {
       if (keep) stored_[size_] = std::vector<uint8_t>(b.begin(), b.begin() + static_cast<ptrdiff_t>(keep));
       size_ += b.size();
     }
+    appended_ = size_;
     return Status::ok();
   }
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override {
     auto it = stored_.upper_bound(offset);
-    if (it == stored_.begin()) return make_error(Errc::invalid_argument, "write_at outside the kept bytes");
-    --it;
-    if (offset + data.size() > it->first + it->second.size())
-      return make_error(Errc::invalid_argument, "write_at outside the kept bytes at " + std::to_string(offset));
-    std::copy(data.begin(), data.end(), it->second.begin() + static_cast<ptrdiff_t>(offset - it->first));
+    if (it != stored_.begin() && offset + data.size() <= std::prev(it)->first + std::prev(it)->second.size() &&
+        offset >= std::prev(it)->first) {
+      --it;
+      std::copy(data.begin(), data.end(), it->second.begin() + static_cast<ptrdiff_t>(offset - it->first));
+      return Status::ok();
+    }
+    // New bytes (the close writes its index past the end, in pieces): kept whole, unless
+    // they overlap kept bytes other than as a patch inside one piece.
+    if ((it != stored_.end() && it->first < offset + data.size()) ||
+        (it != stored_.begin() && std::prev(it)->first + std::prev(it)->second.size() > offset))
+      return make_error(Errc::invalid_argument, "write_at across kept bytes at " + std::to_string(offset));
+    if (offset < appended_)
+      return make_error(Errc::invalid_argument, "write_at over dropped payload at " + std::to_string(offset));
+    stored_[offset] = std::vector<uint8_t>(data.begin(), data.end());
+    size_ = std::max<uint64_t>(size_, offset + data.size());
     return Status::ok();
   }
+  /// Kept bytes as written, the rest zeros.
+  Status read_at(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset + out.size() > size_) return make_error(Errc::malformed, "read past the end");
+    std::fill(out.begin(), out.end(), 0);
+    auto it = stored_.upper_bound(offset);
+    if (it != stored_.begin()) --it;
+    for (; it != stored_.end() && it->first < offset + out.size(); ++it) {
+      uint64_t begin = std::max(offset, it->first), end = std::min(offset + out.size(), it->first + it->second.size());
+      if (begin < end)
+        std::memcpy(out.data() + (begin - offset), it->second.data() + (begin - it->first), static_cast<size_t>(end - begin));
+    }
+    return Status::ok();
+  }
+  bool can_read_back() const override { return true; }
   Status truncate(uint64_t) override { return make_error(Errc::unsupported, "not expected here"); }
   Status sync() override { return Status::ok(); }
   uint64_t size() const override { return size_; }
@@ -70,6 +95,7 @@ class SparseSink final : public io::Sink {
   std::map<uint64_t, std::vector<uint8_t>> stored_;
   std::vector<uint64_t> payload_offsets_;
   uint64_t size_ = 0;
+  uint64_t appended_ = 0;  ///< End of the bytes appended: the payload ends before it.
 };
 
 /// Reads a SparseSink's file: kept bytes as written, the rest zeros.
