@@ -38,6 +38,9 @@ class ConvertingSource final : public AudioSource {
   AudioFormat format() const override { return converter_->output(); }
   Status start() override {
     flushed_ = false;
+    interrupted_ = false;
+    // A restarted source is a new stream: nothing of the last one may leak into it.
+    CAMREC_RETURN_IF_ERROR(converter_->reset());
     return source_->start();
   }
   Result<AudioChunk> read() override {
@@ -126,6 +129,14 @@ Result<AudioChunk> AudioConverter::convert(const AudioChunk& chunk) {
   // it holds back.
   const int64_t held_us = swr_get_delay(swr(context_), kMicroseconds);
   return run(chunk.samples.data(), chunk.frames(), chunk.pts_us - held_us);
+}
+
+Status AudioConverter::reset() {
+  swr_close(swr(context_));
+  if (swr_init(swr(context_)) < 0)
+    return make_error(Errc::internal, "libswresample cannot convert " + describe(in_) + " to " + describe(out_));
+  next_pts_us_ = -1;
+  return Status::ok();
 }
 
 Result<AudioChunk> AudioConverter::flush() { return run(nullptr, 0, std::max<int64_t>(next_pts_us_, 0)); }

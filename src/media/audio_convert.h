@@ -37,6 +37,9 @@ class AudioConverter {
   Result<AudioChunk> convert(const AudioChunk& chunk);
   /// What the filter still holds at the end of the input (maybe empty). Errors: internal.
   Result<AudioChunk> flush();
+  /// Forgets all input, for a new stream (after flush() the filter only drains). Errors:
+  /// internal when libswresample cannot set up again.
+  Status reset();
 
  private:
   AudioConverter(AudioFormat in, AudioFormat out, void* context);

@@ -70,6 +70,47 @@ TEST(AudioConverterTest, RefusesBadFormatsAndForeignChunks) {
   EXPECT_NE(c.error().to_string().find("44100 Hz x1"), std::string::npos) << c.error().to_string();
 }
 
+// The converting source: converted chunks, the filter's tail at the end of the source, then
+// end_of_stream; an interrupt ends reads until the next start.
+TEST(AudioConverterTest, ConvertingSourceEndsWithTheTailAndRestarts) {
+  ManualClock clock(1'000'000);
+  AudioOptions o;
+  o.paced = false;
+  o.max_chunks = 25;  // 1 s of 8 kHz in 40 ms chunks
+  auto tone = make_tone_source(o, clock);
+  ASSERT_TRUE(tone.has_value());
+  auto conv = AudioConverter::create({8000, 1}, {48000, 2});
+  ASSERT_TRUE(conv.has_value());
+  auto src = make_converting_source(std::move(*tone), std::move(*conv));
+  EXPECT_EQ(src->format().sample_rate, 48000u);
+  EXPECT_EQ(src->format().channels, 2u);
+  ASSERT_TRUE(src->start().is_ok());
+  auto read_all = [&](int64_t& first) {
+    uint64_t frames = 0;
+    first = -1;
+    for (;;) {
+      auto c = src->read();
+      if (!c) {
+        EXPECT_EQ(c.error().code(), Errc::end_of_stream);
+        return frames;
+      }
+      EXPECT_EQ(c->sample_rate, 48000u);
+      if (first < 0) first = c->pts_us;
+      frames += c->frames();
+    }
+  };
+  int64_t first = -1;
+  EXPECT_NEAR(double(read_all(first)), 48000.0, 2.0) << "the tail is delivered before the end";
+  EXPECT_EQ(first, 1'000'000);
+  src->interrupt();
+  EXPECT_EQ(src->read().error().code(), Errc::end_of_stream);
+  // Started again (later on the clock): a whole second again, its tail included.
+  clock.advance_us(5'000'000);
+  ASSERT_TRUE(src->start().is_ok());
+  const uint64_t frames = read_all(first);
+  EXPECT_NEAR(double(frames), 48000.0, 2.0);
+}
+
 TEST(AudioConverterTest, TheFormatACodecIsFed) {
   auto fmt = [](AudioCodec codec, AudioFormat source, uint32_t rate, uint16_t channels) {
     auto f = audio_format_for(codec, source, rate, channels);
