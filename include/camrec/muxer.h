@@ -90,6 +90,11 @@ struct VideoTrackConfig {
   uint32_t width = 0;            ///< Display size; 0 = take the coded size from the SPS.
   uint32_t height = 0;
   Timescale timescale = 90'000;  ///< Track timescale; 0 = 90 kHz.
+  /// Keep one sample description ('avc3'/'hev1' from the start) and carry the parameter sets
+  /// in-band in every key frame, so new parameter sets mid-stream need no new description
+  /// and the header written first stays right (a live stream whose init segment went out).
+  /// False: a change adds a sample description and rewrites the header (docs/file-layout.md).
+  bool parameter_sets_in_band = false;
 };
 
 struct AudioTrackConfig {

@@ -57,10 +57,11 @@ class VideoInput : public TrackInput {
         return make_error(Errc::malformed, "the first key frame comes without its parameter sets");
       CAMREC_RETURN_IF_ERROR(select_description(sets));
       configured_ = true;
-    } else if (au_.is_key && !(sets == descriptions_[current_ - 1].sets)) {
+    } else if (au_.is_key && !config_.parameter_sets_in_band && !(sets == descriptions_[current_ - 1].sets)) {
       // New parameters (an encoder restarted or reconfigured, clips joined): a new sample
       // description from this key frame on (14496-12 8.5.2); the pictures before it keep
-      // theirs. Sets that only repeat in-band are equal and change nothing.
+      // theirs. Sets that only repeat in-band are equal and change nothing. With the sets
+      // in-band, the key frame's own sets describe it and the one description stays.
       CAMREC_RETURN_IF_ERROR(select_description(sets));
     }
     s.sync = au_.is_key;
@@ -70,8 +71,7 @@ class VideoInput : public TrackInput {
       // ignores a fragment's tfhd.sample_description_index and would decode the new
       // pictures with the first description's (docs/file-layout.md).
       std::vector<uint8_t> sets_bytes;
-      const auto& d = descriptions_[current_ - 1].sets;
-      for (const auto* list : {&d.vps, &d.sps, &d.pps})
+      for (const auto* list : {&sets.vps, &sets.sps, &sets.pps})
         for (const auto& nal : *list) codec::append_length_prefixed(codec::NalView(nal), sets_bytes);
       out.insert(out.begin() + static_cast<std::ptrdiff_t>(before), sets_bytes.begin(), sets_bytes.end());
       s.size += sets_bytes.size();
@@ -193,9 +193,9 @@ class VideoInput : public TrackInput {
     return Status::ok();
   }
 
-  /// Once the track has two descriptions, key frames carry their parameter sets in-band and
-  /// the entries are 'avc3'/'hev1'.
-  bool in_band() const { return descriptions_.size() > 1; }
+  /// Once the track has two descriptions (or when asked to from the start), key frames carry
+  /// their parameter sets in-band and the entries are 'avc3'/'hev1'.
+  bool in_band() const { return config_.parameter_sets_in_band || descriptions_.size() > 1; }
 
   /// Different parameter sets one track may switch between (each is a sample entry).
   static constexpr size_t kMaxDescriptions = 64;

@@ -31,7 +31,8 @@ class LiveFeed::FragmentCapture final : public io::Sink {
   }
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override {
-    // Only the fragment's 'free' -> 'moof' rename patches bytes, inside the open fragment.
+    // Only the fragment's 'free' -> 'moof' rename patches bytes, inside the open fragment
+    // (the header is never rewritten: the video's parameter sets travel in-band).
     if (offset < fragment_offset_ || offset - fragment_offset_ + data.size() > fragment_.size())
       return make_error(Errc::internal, "live muxer patched bytes outside the open fragment");
     std::copy(data.begin(), data.end(), fragment_.begin() + static_cast<ptrdiff_t>(offset - fragment_offset_));
@@ -125,6 +126,10 @@ LiveFeed::~LiveFeed() { (void)close(); }
 Result<uint32_t> LiveFeed::add_video_track(const VideoTrackConfig& config) {
   VideoTrackConfig c = config;
   if (c.timescale == 0) c.timescale = 90'000;
+  // Viewers hold the init segment sent first: new parameter sets (an encoder reconfigured
+  // mid-recording) must not need a new one. Every key frame carries its sets in-band
+  // ('avc3'/'hev1'), and decoders take a new resolution from them (docs/server.md).
+  c.parameter_sets_in_band = true;
   if (video_track_id_ != 0) return make_error(Errc::unsupported, "the live view carries one video track");
   CAMREC_ASSIGN_OR_RETURN(uint32_t index, muxer_->add_video_track(c));
   video_track_id_ = index + 1;  // the muxer numbers its tracks 1, 2, ... in the order added

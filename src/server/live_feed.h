@@ -4,6 +4,8 @@
 // fragment is handed to a LiveHub for the viewers. The muxer is camrec's own (fragmented
 // layout, CMAF brands), so the live stream is byte for byte the format of `--fmp4 --cmaf`.
 // Audio rides along when browsers play it (Opus, AAC); G.711 does not play in browsers.
+// The video's parameter sets travel in-band ('avc3'/'hev1'), so a change of them mid-stream
+// needs no new init segment.
 #pragma once
 
 #include <cstdint>

@@ -81,7 +81,7 @@ TEST(Live, PartsAreShortStartOnKeyFramesAndHoldTheFilesFrames) {
   const auto stats = record(small_config(90, clock1), dir.file("with.mp4"), &live);
   ASSERT_EQ(stats.frames_written, 90u);
   ASSERT_FALSE(live.init.empty());
-  EXPECT_EQ(live.codec.rfind("avc1.", 0), 0u) << live.codec;
+  EXPECT_EQ(live.codec.rfind("avc3.", 0), 0u) << live.codec;  // parameter sets in-band (docs/server.md)
   EXPECT_TRUE(live.ended);
   ASSERT_GE(live.fragments.size(), 15u) << "3 s in parts of at most 200 ms";
   int64_t expected_start = 0;
@@ -184,7 +184,7 @@ TEST(Live, G711StaysInTheFileAndTheLiveViewCarriesTheVideo) {
   EXPECT_TRUE(raw->live_error().is_ok()) << "G.711 is left out, not an error: " << raw->live_error().to_string();
   ASSERT_TRUE((*rec)->stop().is_ok());
   EXPECT_EQ(live.codec.find(','), std::string::npos) << live.codec;
-  EXPECT_EQ(live.codec.rfind("avc1.", 0), 0u) << live.codec;
+  EXPECT_EQ(live.codec.rfind("avc3.", 0), 0u) << live.codec;  // parameter sets in-band (docs/server.md)
   EXPECT_GT(camrec::testing::ffprobe_packet_count(dir.file("with.mp4"), "a"), 0);
   const std::string stream = save_stream(live, dir.file("live.mp4"));
   auto demuxer = Demuxer::open(stream);

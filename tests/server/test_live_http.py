@@ -38,7 +38,7 @@ def test_status_reports_the_recording_and_the_live_edge(live):
     assert a["file"] == "cam.mp4"
     assert a["video_codec"] == "h264"
     assert a["dropped"] == 0
-    assert a["live"]["codec"].startswith("avc1.")
+    assert a["live"]["codec"].startswith("avc3.")
     assert a["live"]["mime"] == 'video/mp4; codecs="%s"' % a["live"]["codec"]
     time.sleep(0.5)
     b = live.json("/status")
@@ -167,7 +167,7 @@ def test_live_view_carries_the_opus_audio(live_audio):
     s = live_audio.json("/status")
     assert s["audio_codec"] == "opus"
     assert s["live"]["audio"] is True
-    assert s["live"]["codec"].startswith("avc1.") and s["live"]["codec"].endswith(",opus"), s["live"]["codec"]
+    assert s["live"]["codec"].startswith("avc3.") and s["live"]["codec"].endswith(",opus"), s["live"]["codec"]
     assert s["live"]["mime"] == 'video/mp4; codecs="%s"' % s["live"]["codec"]
     for path in ["/live/stream.mp4", "/live/index.m3u8"]:
         code, counts, err = ffmpeg_streams(live_audio.url(path), 3)
