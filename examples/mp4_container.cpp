@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "recorder/mp4_container.h"
+#include "camrec/recorder/mp4_container.h"
 
 using camrec::recorder::Mp4CfgStr;
 using camrec::recorder::Mp4Container;

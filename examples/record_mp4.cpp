@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
 #include "mp4_format.h"
 
 using namespace camrec::media;

@@ -7,11 +7,11 @@
 #include <memory>
 
 #include "bindings.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
+#include "camrec/recorder/mp4_container.h"
 #include "k230_stream.h"
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
-#include "recorder/mp4_container.h"
 
 namespace camrec::python {
 

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "bindings.h"
+#include "camrec/recorder/recorder.h"
 #include "options.h"
-#include "recorder/recorder.h"
 
 namespace camrec::python {
 

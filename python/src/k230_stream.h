@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "bindings.h"
-#include "media/encoder.h"
+#include "camrec/media/encoder.h"
 
 namespace camrec::python {
 

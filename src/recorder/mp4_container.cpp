@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "recorder/mp4_container.h"
+#include "camrec/recorder/mp4_container.h"
 
 namespace camrec::recorder {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "recorder/recorder.h"
+#include "camrec/recorder/recorder.h"
 
 #include <algorithm>
 #include <chrono>
 
+#include "audio/audio_convert.h"
 #include "codec/opus.h"
-#include "media/audio_convert.h"
 
 namespace camrec::recorder {
 
@@ -21,7 +21,7 @@ AudioTrackConfig audio_track_config(const media::AudioEncoder& encoder) {
   }
   c.sample_rate = encoder.sample_rate();
   c.channels = encoder.channels();
-  if (auto head = encoder.opus_head()) c.codec_config = codec::serialize_opus_head(*head);
+  c.codec_config = encoder.opus_head();
   if (encoder.codec() == media::AudioCodec::aac) {
     c.codec_config = encoder.audio_specific_config();
     c.priming_samples = encoder.priming_samples();

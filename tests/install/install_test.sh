@@ -43,6 +43,9 @@ layout)
            "$libdir/pkgconfig/camrec.pc" "$libdir/cmake/camrec/camrecConfig.cmake" \
            "$libdir/cmake/camrec/camrecConfigVersion.cmake" "$libdir/cmake/camrec/camrecTargets.cmake" \
            include/camrec/muxer.h include/camrec/demuxer.h include/k230/mp4_format.h \
+           include/camrec/media/sensor.h include/camrec/media/encoder.h include/camrec/media/media_manager.h \
+           include/camrec/media/audio.h include/camrec/media/audio_encoder.h \
+           include/camrec/recorder/recorder.h include/camrec/recorder/mp4_container.h \
            share/man/man1/camrec.1.gz share/bash-completion/completions/camrec; do
     [ -e "$root/$f" ] || fail "$f is not installed"
   done
@@ -99,6 +102,11 @@ headers)
       || fail "$rel does not compile alone"
     n=$((n + 1))
   done < <(find "$root/include" -name '*.h' | sort)
+  # What a program includes comes from include/ only: no header of src/ (its layer folders)
+  # and none of the libraries behind the library (x264, x265, ALSA, Opus, libavcodec, libyuv).
+  layers=$(cd "$source/src" && find . -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | paste -sd'|')
+  bad=$(grep -rnE "#include [<\"]((${layers})/|x264|x265|alsa/|opus/|libav|libyuv|turbojpeg)" "$root/include" || true)
+  [ -z "$bad" ] || fail "public headers include internal or third-party headers: $bad"
   # The K230 header is C: it also compiles as C11 (pedantic; its anonymous unions are C11) alone.
   printf '#include "mp4_format.h"\nint main(void) { return 0; }\n' >"$work/one.c"
   gcc -std=c11 -Wall -Wextra -pedantic -Werror -fsyntax-only -I"$root/include/k230" "$work/one.c" \

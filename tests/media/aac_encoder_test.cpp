@@ -11,11 +11,11 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 }
 
+#include "camrec/media/audio.h"
+#include "camrec/media/audio_encoder.h"
+#include "camrec/media/clock.h"
 #include "camrec/time.h"
 #include "codec/aac.h"
-#include "media/audio.h"
-#include "media/audio_encoder.h"
-#include "media/clock.h"
 
 namespace camrec::media {
 namespace {

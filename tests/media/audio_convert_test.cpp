@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/audio_convert.h"
+#include "audio/audio_convert.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/audio.h"
+#include "camrec/media/audio.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
+#include "audio/wav.h"
 #include "io/source.h"
 #include "testing/test_util.h"
 

@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <thread>
 
+#include "camrec/media/audio.h"
+#include "camrec/media/audio_encoder.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
 #include "codec/g711.h"
-#include "media/audio.h"
-#include "media/audio_encoder.h"
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
 #include "media_test_util.h"
 
 namespace camrec::media {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/clock.h"
+#include "camrec/media/clock.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/encoder.h"
+#include "camrec/media/encoder.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "media/registry.h"
+#include "link/registry.h"
 #include "media_test_util.h"
 
 namespace camrec::media {

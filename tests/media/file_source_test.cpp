@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/file_source.h"
+#include "capture/file_source.h"
 
 #include <gtest/gtest.h>
 
-#include "media/clock.h"
+#include "camrec/media/clock.h"
 #include "testing/test_util.h"
 
 namespace camrec::media {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/frame.h"
+#include "camrec/media/frame.h"
 
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "media/convert.h"
+#include "frame/convert.h"
 
 namespace camrec::media {
 namespace {

@@ -10,9 +10,9 @@
 #include <future>
 #include <thread>
 
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
 #include "media_test_util.h"
 
 namespace camrec::media {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/media_manager.h"
+#include "camrec/media/media_manager.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "media/encoder.h"
-#include "media/registry.h"
-#include "media/sensor.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/sensor.h"
+#include "link/registry.h"
 #include "media_test_util.h"
 
 namespace camrec::media {

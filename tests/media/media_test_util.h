@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "media/clock.h"
-#include "media/encoder.h"
-#include "media/test_pattern.h"
+#include "camrec/media/clock.h"
+#include "camrec/media/encoder.h"
+#include "capture/test_pattern.h"
 #include "testing/test_util.h"
 
 namespace camrec::media::test {

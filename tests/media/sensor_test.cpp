@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/sensor.h"
+#include "camrec/media/sensor.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstring>
 
-#include "media/convert.h"
-#include "media/registry.h"
-#include "media/test_pattern.h"
+#include "capture/test_pattern.h"
+#include "frame/convert.h"
+#include "link/registry.h"
 #include "testing/test_util.h"
 
 namespace camrec::media {

@@ -6,9 +6,9 @@
 
 #include <optional>
 
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
 #include "media_test_util.h"
 
 namespace camrec::media {

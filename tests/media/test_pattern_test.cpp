@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/test_pattern.h"
+#include "capture/test_pattern.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "media/clock.h"
+#include "camrec/media/clock.h"
 #include "testing/test_util.h"
 
 namespace camrec::media {

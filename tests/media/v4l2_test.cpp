@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "media/v4l2_source.h"
+#include "capture/v4l2_source.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <turbojpeg.h>
 
-#include "media/clock.h"
+#include "camrec/media/clock.h"
 
 namespace camrec::media {
 namespace {

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "camrec/demuxer.h"
-#include "media/clock.h"
-#include "recorder/recorder.h"
+#include "camrec/media/clock.h"
+#include "camrec/recorder/recorder.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -4,8 +4,8 @@
 // gaps, and the last frame lasts one frame time.
 #include <gtest/gtest.h>
 
-#include "media/clock.h"
-#include "recorder/recorder.h"
+#include "camrec/media/clock.h"
+#include "camrec/recorder/recorder.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "camrec/muxer.h"
-#include "recorder/recorder.h"
+#include "camrec/recorder/recorder.h"
 #include "testing/probe_util.h"
 #include "testing/test_util.h"
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "media/test_pattern.h"
+#include "capture/test_pattern.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -7,8 +7,8 @@
 #include <functional>
 
 #include "camrec/muxer.h"
-#include "recorder/mp4_container.h"
-#include "recorder/recorder.h"
+#include "camrec/recorder/mp4_container.h"
+#include "camrec/recorder/recorder.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -10,10 +10,10 @@
 #include <chrono>
 #include <thread>
 
+#include "camrec/media/media_manager.h"
+#include "camrec/recorder/mp4_container.h"
+#include "camrec/recorder/recorder.h"
 #include "camrec/segments.h"
-#include "media/media_manager.h"
-#include "recorder/mp4_container.h"
-#include "recorder/recorder.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "camrec/demuxer.h"
+#include "camrec/media/encoder.h"
+#include "camrec/media/media_manager.h"
+#include "camrec/media/sensor.h"
 #include "camrec/muxer.h"
-#include "media/encoder.h"
-#include "media/media_manager.h"
-#include "media/sensor.h"
 #include "recorder_test_util.h"
 
 namespace camrec::recorder {

@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "camrec/demuxer.h"
+#include "camrec/media/clock.h"
 #include "camrec/muxer.h"
-#include "media/clock.h"
-#include "recorder/recorder.h"
+#include "camrec/recorder/recorder.h"
 #include "server/hls_playlist.h"
 #include "server/live_feed.h"
 #include "server/live_hub.h"

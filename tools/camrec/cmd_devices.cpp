@@ -3,8 +3,8 @@
 // devices (ALSA) that record --source / --audio-source can use.
 #include <cstdio>
 
+#include "capture/devices.h"
 #include "cli_common.h"
-#include "media/devices.h"
 
 namespace camrec::cli {
 

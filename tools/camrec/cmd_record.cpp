@@ -9,11 +9,11 @@
 #include <csignal>
 #include <cstdio>
 
+#include "camrec/recorder/recorder.h"
 #include "camrec/segments.h"
 #include "cli_common.h"
 #include "mux_options.h"
 #include "progress.h"
-#include "recorder/recorder.h"
 #include "serve.h"
 
 namespace camrec::cli {

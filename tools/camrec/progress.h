@@ -9,7 +9,7 @@
 #include <deque>
 #include <string>
 
-#include "recorder/recorder.h"
+#include "camrec/recorder/recorder.h"
 
 namespace camrec::cli {
 

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "camrec/muxer.h"
+#include "camrec/recorder/recorder.h"
 #include "camrec/segments.h"
 #include "cli_common.h"
-#include "recorder/recorder.h"
 #include "server/live_hub.h"
 #include "server/server.h"
 #include "server/tee_writer.h"

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "frame/convert.h"
+
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libyuv.h"
+
+namespace camrec::media {
+
+namespace {
+
+// An I420 image in plain vectors; chroma is rounded up so odd sizes (gray, RGB) work.
+struct I420Image {
+  uint32_t w = 0, h = 0, cw = 0, ch = 0;
+  std::vector<uint8_t> y, u, v;
+  I420Image(uint32_t width, uint32_t height)
+      : w(width), h(height), cw((width + 1) / 2), ch((height + 1) / 2),
+        y(size_t{width} * height), u(size_t{cw} * ch), v(size_t{cw} * ch) {}
+};
+
+int ci(uint32_t v) { return static_cast<int>(v); }
+
+Status libyuv_result(int rc, const char* what) {
+  if (rc == 0) return Status::ok();
+  return make_error(Errc::internal, std::string("libyuv ") + what + " failed");
+}
+
+Status to_i420(const Frame& src, I420Image& out) {
+  const int w = ci(src.width()), h = ci(src.height());
+  switch (src.format()) {
+    case PixelFormat::i420:
+      return libyuv_result(
+          libyuv::I420Copy(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+                           src.plane(2), ci(src.stride(2)), out.y.data(), w, out.u.data(),
+                           ci(out.cw), out.v.data(), ci(out.cw), w, h),
+          "I420Copy");
+    case PixelFormat::nv12:
+      return libyuv_result(
+          libyuv::NV12ToI420(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+                             out.y.data(), w, out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+                             w, h),
+          "NV12ToI420");
+    case PixelFormat::gray8:
+      return libyuv_result(libyuv::I400ToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
+                                              out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+                                              w, h),
+                           "I400ToI420");
+    case PixelFormat::rgb888:
+      // libyuv's "RAW" is R, G, B in memory order.
+      return libyuv_result(libyuv::RAWToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
+                                             out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+                                             w, h),
+                           "RAWToI420");
+  }
+  return make_error(Errc::internal, "unknown pixel format");
+}
+
+Status from_i420(const I420Image& in, Frame& dst) {
+  const int w = ci(dst.width()), h = ci(dst.height());
+  switch (dst.format()) {
+    case PixelFormat::i420:
+      return libyuv_result(
+          libyuv::I420Copy(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+                           dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
+                           dst.plane(2), ci(dst.stride(2)), w, h),
+          "I420Copy");
+    case PixelFormat::nv12:
+      return libyuv_result(
+          libyuv::I420ToNV12(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+                             dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)), w,
+                             h),
+          "I420ToNV12");
+    case PixelFormat::gray8:
+      libyuv::CopyPlane(in.y.data(), w, dst.plane(0), ci(dst.stride(0)), w, h);
+      return Status::ok();
+    case PixelFormat::rgb888:
+      return libyuv_result(libyuv::I420ToRAW(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(),
+                                             ci(in.cw), dst.plane(0), ci(dst.stride(0)), w, h),
+                           "I420ToRAW");
+  }
+  return make_error(Errc::internal, "unknown pixel format");
+}
+
+void copy_planes(const Frame& src, Frame& dst) {
+  for (int i = 0; i < src.plane_count(); ++i) {
+    auto s = src.plane_span(i);
+    std::memcpy(dst.plane(i), s.data(), s.size());
+  }
+}
+
+}  // namespace
+
+Status convert_frame(const Frame& src, Frame& dst) {
+  dst.pts_us = src.pts_us;
+  dst.sequence = src.sequence;
+  if (src.format() == dst.format() && src.width() == dst.width() &&
+      src.height() == dst.height()) {
+    copy_planes(src, dst);
+    return Status::ok();
+  }
+  if (src.format() == PixelFormat::nv12 && dst.format() == PixelFormat::nv12) {
+    return libyuv_result(
+        libyuv::NV12Scale(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+                          ci(src.width()), ci(src.height()), dst.plane(0), ci(dst.stride(0)),
+                          dst.plane(1), ci(dst.stride(1)), ci(dst.width()), ci(dst.height()),
+                          libyuv::kFilterBox),
+        "NV12Scale");
+  }
+  I420Image a(src.width(), src.height());
+  CAMREC_RETURN_IF_ERROR(to_i420(src, a));
+  if (src.width() == dst.width() && src.height() == dst.height()) return from_i420(a, dst);
+  I420Image b(dst.width(), dst.height());
+  CAMREC_RETURN_IF_ERROR(libyuv_result(
+      libyuv::I420Scale(a.y.data(), ci(a.w), a.u.data(), ci(a.cw), a.v.data(), ci(a.cw), ci(a.w),
+                        ci(a.h), b.y.data(), ci(b.w), b.u.data(), ci(b.cw), b.v.data(), ci(b.cw),
+                        ci(b.w), ci(b.h), libyuv::kFilterBox),
+      "I420Scale"));
+  return from_i420(b, dst);
+}
+
+PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,
+                        ScaleFit fit) {
+  PictureRect r{0, 0, dst_width, dst_height};
+  if (fit == ScaleFit::stretch || src_width == 0 || src_height == 0) return r;
+  const uint64_t sw = src_width, sh = src_height, dw = dst_width, dh = dst_height;
+  auto even = [](uint64_t v) { return static_cast<uint32_t>(std::max<uint64_t>(2, (v + 1) / 2 * 2)); };
+  if (dw * sh <= dh * sw) {  // relatively wider picture: full width, bars above and below
+    r.height = std::min(dst_height, even((sh * dw + sw / 2) / sw));
+    r.y = (dst_height - r.height) / 4 * 2;
+  } else {  // relatively taller picture: full height, bars left and right
+    r.width = std::min(dst_width, even((sw * dh + sh / 2) / sh));
+    r.x = (dst_width - r.width) / 4 * 2;
+  }
+  return r;
+}
+
+namespace {
+
+// Black in each format: limited-range luma 16 and neutral chroma, as the BT.601 conversions
+// above produce for RGB 0.
+void fill_black(Frame& f) {
+  auto fill = [&](int plane, uint8_t v) { std::memset(f.plane(plane), v, f.plane_span(plane).size()); };
+  switch (f.format()) {
+    case PixelFormat::nv12: fill(0, 16); fill(1, 128); break;
+    case PixelFormat::i420: fill(0, 16); fill(1, 128); fill(2, 128); break;
+    case PixelFormat::gray8: fill(0, 16); break;
+    case PixelFormat::rgb888: fill(0, 0); break;
+  }
+}
+
+// Copies `pic` into `dst` with its top-left corner at (x, y) (even).
+void place(const Frame& pic, Frame& dst, uint32_t x, uint32_t y) {
+  for (int i = 0; i < pic.plane_count(); ++i) {
+    // Bytes per pixel along a row and the plane's subsampling.
+    uint32_t bx = x, by = y;
+    if (dst.format() == PixelFormat::rgb888) bx = 3 * x;
+    if (i > 0) {
+      by = y / 2;
+      if (dst.format() == PixelFormat::i420) bx = x / 2;  // nv12's UV pairs keep x bytes
+    }
+    const uint32_t row_bytes = static_cast<uint32_t>(pic.plane_span(i).size() / pic.plane_rows(i));
+    libyuv::CopyPlane(pic.plane(i), ci(pic.stride(i)), dst.plane(i) + size_t{by} * dst.stride(i) + bx,
+                      ci(dst.stride(i)), ci(std::min(row_bytes, pic.stride(i))), ci(pic.plane_rows(i)));
+  }
+}
+
+}  // namespace
+
+Status convert_frame(const Frame& src, Frame& dst, ScaleFit fit) {
+  const PictureRect r = fit_picture(src.width(), src.height(), dst.width(), dst.height(), fit);
+  if (r.width == dst.width() && r.height == dst.height()) return convert_frame(src, dst);
+  // The scaled picture is made at its own size, then placed: libyuv scales into whole planes.
+  thread_local std::optional<Frame> scratch;
+  if (!scratch || scratch->format() != dst.format() || scratch->width() != r.width || scratch->height() != r.height) {
+    scratch.reset();
+    CAMREC_ASSIGN_OR_RETURN(Frame f, Frame::allocate(dst.format(), r.width, r.height));
+    scratch.emplace(std::move(f));
+  }
+  CAMREC_RETURN_IF_ERROR(convert_frame(src, *scratch));
+  fill_black(dst);
+  place(*scratch, dst, r.x, r.y);
+  dst.pts_us = src.pts_us;
+  dst.sequence = src.sequence;
+  return Status::ok();
+}
+
+Result<Frame> convert_to(const Frame& src, PixelFormat format, uint32_t width, uint32_t height) {
+  CAMREC_ASSIGN_OR_RETURN(Frame dst, Frame::allocate(format, width, height));
+  CAMREC_RETURN_IF_ERROR(convert_frame(src, dst));
+  return dst;
+}
+
+namespace {
+
+Status check_wire(std::span<const uint8_t> data, uint64_t need, uint32_t width, uint32_t height,
+                  const Frame& dst, const char* what) {
+  if (dst.width() != width || dst.height() != height) {
+    return make_error(Errc::invalid_argument,
+                      std::string(what) + " image is " + std::to_string(width) + "x" +
+                          std::to_string(height) + " but the frame is " +
+                          std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
+  }
+  if (dst.format() != PixelFormat::nv12 && dst.format() != PixelFormat::i420) {
+    return make_error(Errc::invalid_argument, std::string(what) + " converts to nv12 or i420 only");
+  }
+  if (data.size() < need) {
+    return make_error(Errc::invalid_argument, std::string(what) + " buffer has " +
+                                                  std::to_string(data.size()) + " bytes, needs " +
+                                                  std::to_string(need));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status convert_yuyv(std::span<const uint8_t> data, uint32_t stride, uint32_t width,
+                    uint32_t height, Frame& dst) {
+  if (stride < uint64_t{width} * 2) {
+    return make_error(Errc::invalid_argument, "YUYV stride " + std::to_string(stride) +
+                                                  " is below 2 * width");
+  }
+  CAMREC_RETURN_IF_ERROR(check_wire(data, uint64_t{stride} * height, width, height, dst, "YUYV"));
+  if (dst.format() == PixelFormat::nv12) {
+    return libyuv_result(libyuv::YUY2ToNV12(data.data(), ci(stride), dst.plane(0),
+                                            ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
+                                            ci(width), ci(height)),
+                         "YUY2ToNV12");
+  }
+  return libyuv_result(
+      libyuv::YUY2ToI420(data.data(), ci(stride), dst.plane(0), ci(dst.stride(0)), dst.plane(1),
+                         ci(dst.stride(1)), dst.plane(2), ci(dst.stride(2)), ci(width),
+                         ci(height)),
+      "YUY2ToI420");
+}
+
+Status convert_nv12_strided(std::span<const uint8_t> data, uint32_t stride, uint32_t width,
+                            uint32_t height, Frame& dst) {
+  if (stride < width) {
+    return make_error(Errc::invalid_argument, "NV12 stride " + std::to_string(stride) +
+                                                  " is below the width");
+  }
+  uint64_t need = uint64_t{stride} * height + uint64_t{stride} * (height / 2);
+  CAMREC_RETURN_IF_ERROR(check_wire(data, need, width, height, dst, "NV12"));
+  const uint8_t* uv = data.data() + size_t{stride} * height;
+  if (dst.format() == PixelFormat::nv12) {
+    return libyuv_result(libyuv::NV12Copy(data.data(), ci(stride), uv, ci(stride), dst.plane(0),
+                                          ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
+                                          ci(width), ci(height)),
+                         "NV12Copy");
+  }
+  return libyuv_result(
+      libyuv::NV12ToI420(data.data(), ci(stride), uv, ci(stride), dst.plane(0), ci(dst.stride(0)),
+                         dst.plane(1), ci(dst.stride(1)), dst.plane(2), ci(dst.stride(2)),
+                         ci(width), ci(height)),
+      "NV12ToI420");
+}
+
+MjpegDecoder::MjpegDecoder() : handle_(tjInitDecompress()) {}
+
+MjpegDecoder::~MjpegDecoder() {
+  if (handle_ != nullptr) tjDestroy(static_cast<tjhandle>(handle_));
+}
+
+Status MjpegDecoder::decode(std::span<const uint8_t> jpeg, Frame& dst) {
+  auto* h = static_cast<tjhandle>(handle_);
+  if (h == nullptr) return make_error(Errc::internal, "libturbojpeg failed to initialise");
+  if (jpeg.empty()) return make_error(Errc::malformed, "empty MJPEG frame");
+  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
+  if (tjDecompressHeader3(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &w, &ht,
+                          &subsamp, &colorspace) != 0) {
+    return make_error(Errc::malformed, std::string("MJPEG header: ") + tjGetErrorStr2(h));
+  }
+  if (w <= 0 || ht <= 0) {
+    return make_error(Errc::malformed, "MJPEG header has no frame size (truncated frame?)");
+  }
+  if (w > ci(kMaxFrameDimension) || ht > ci(kMaxFrameDimension)) {
+    return make_error(Errc::limit_exceeded, "MJPEG frame size " + std::to_string(w) + "x" +
+                                                std::to_string(ht) + " exceeds 8192");
+  }
+  // Decoding to RGB lets libyuv apply the limited-range BT.601 matrix the encoder signals;
+  // the JPEG's own YCbCr is full range.
+  CAMREC_ASSIGN_OR_RETURN(Frame rgb, Frame::allocate(PixelFormat::rgb888, static_cast<uint32_t>(w),
+                                                     static_cast<uint32_t>(ht)));
+  if (tjDecompress2(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), rgb.plane(0), w,
+                    ci(rgb.stride(0)), ht, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
+    // Warnings (e.g. a truncated but displayable frame) still produce pixels.
+    if (tjGetErrorCode(h) == TJERR_FATAL) {
+      return make_error(Errc::malformed, std::string("MJPEG decode: ") + tjGetErrorStr2(h));
+    }
+  }
+  rgb.pts_us = dst.pts_us;
+  rgb.sequence = dst.sequence;
+  return convert_frame(rgb, dst);
+}
+
+}  // namespace camrec::media
