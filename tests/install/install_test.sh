@@ -90,6 +90,14 @@ cpp_consumer)
   make_h264 "$work/in.h264"
   "$work/build/camrec_consumer" "$work/in.h264" "$work/out.mp4"
   [ "$(probe_codecs "$work/out.mp4" | tr '\n' ' ')" = "h264 " ] || fail "the stream is not H.264"
+  # The K230 C++ API, as the tutorial uses it: Sensor -> Encoder -> link -> kd_mp4, and Mp4Container.
+  ! grep -q 'NEEDED.*libcamrec' <<<"$(readelf -d "$work/build/k230_record")" || fail "k230_record linked libcamrec.so"
+  "$work/build/k230_record" 30 "$work/sensor.mp4" "$work/container.mp4"
+  [ "$(probe_codecs "$work/sensor.mp4" | tr '\n' ' ')" = "h264 " ] || fail "the sensor recording is not H.264"
+  frames=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$work/sensor.mp4")
+  [ "$frames" = 30 ] || fail "the sensor recording decodes to $frames frames, not 30"
+  [ "$(probe_codecs "$work/container.mp4" | sort | tr '\n' ' ')" = "h264 pcm_mulaw " ] \
+    || fail "the Mp4Container recording is not H.264 + G.711 µ-law"
   ;;
 
 headers)
@@ -154,8 +162,8 @@ readme_examples)
   block() { awk -v lang="$1" '$0 == "```" lang { on = 1; next } on && $0 == "```" { exit } on { print }' "$source/README.md"; }
   block c >"$work/k230_record.c"
   block cmake >"$work/CMakeLists.txt"
-  block cpp >"$work/tracks.cpp"
-  for f in k230_record.c CMakeLists.txt tracks.cpp; do [ -s "$work/$f" ] || fail "README.md has no $f example"; done
+  block cpp >"$work/record.cpp"
+  for f in k230_record.c CMakeLists.txt record.cpp; do [ -s "$work/$f" ] || fail "README.md has no $f example"; done
   "$root/bin/camrec" record -o "$work/test.mp4" --frames 10 --size 320x240 --fast -q
   export PKG_CONFIG_PATH=$root/$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage
   # shellcheck disable=SC2046
@@ -165,9 +173,12 @@ readme_examples)
   [ "$out" = "1 tracks, 333 ms" ] || fail "the C example printed '$out'"
   cmake -S "$work" -B "$work/build" -DCMAKE_PREFIX_PATH="$root" >"$work/configure.log" || { cat "$work/configure.log"; fail "configure"; }
   cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }
-  out=$(LD_LIBRARY_PATH=$root/$libdir "$work/build/tracks" "$work/test.mp4")
+  out=$(cd "$work" && ./build/record)
   echo "C++ example: $out"
-  grep -q '^track 1: avc1\.' <<<"$out" || fail "the C++ example printed '$out'"
+  [ "$out" = "60 frames in record.mp4" ] || fail "the C++ example printed '$out'"
+  [ "$(probe_codecs "$work/record.mp4" | tr '\n' ' ')" = "h264 " ] || fail "the C++ example's file is not H.264"
+  frames=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$work/record.mp4")
+  [ "$frames" = 60 ] || fail "the C++ example's file decodes to $frames frames, not 60"
   ;;
 
 *) fail "unknown check $check" ;;
