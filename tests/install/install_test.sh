@@ -56,9 +56,20 @@ layout)
   nm -D --defined-only "$root/$libdir/libcamrec.so" | awk '{print $3}' | c++filt >"$work/exported"
   grep -qx kd_mp4_create "$work/exported" || fail "kd_mp4_create is not exported"
   grep -q '^camrec::Muxer::create_file' "$work/exported" || fail "camrec::Muxer::create_file is not exported"
-  internal=$(grep -E '^((typeinfo|typeinfo name|vtable) for )?(camrec::(box|io|codec|mux|demux|edit|util|media|recorder|cli)::|camrec::(Muxer|Demuxer|SegmentWriter)::Impl|std::|__gnu_cxx::)' \
+  internal=$(grep -E '^((typeinfo|typeinfo name|vtable) for )?(camrec::(box|io|codec|mux|demux|edit|util|cli|clock|frame|link|capture|video|audio)::|camrec::(Muxer|Demuxer|SegmentWriter)::Impl|camrec::media::(Encoder::Channel|Sensor::Channel|Sensor::Subscriber|Link::State|DeviceRegistry)|std::|__gnu_cxx::)' \
              "$work/exported" || true)
   [ -z "$internal" ] || fail "internal symbols are exported: $(head -5 <<<"$internal")"
+  # The K230 C++ API is exported, and nothing of camrec::media or camrec::recorder that its
+  # public headers do not name.
+  for f in 'camrec::media::Sensor::create' 'camrec::media::Encoder::GetStream' 'camrec::media::MediaManager::link' \
+           'camrec::recorder::Mp4Container::Create' 'camrec::recorder::Recorder::create' 'typeinfo for camrec::media::AudioEncoder'; do
+    grep -q "^$f" "$work/exported" || fail "$f is not exported"
+  done
+  while IFS= read -r sym; do
+    name=$(sed -E 's/^((typeinfo name|typeinfo|vtable) for )?camrec::(media|recorder):://; s/[[(<].*//; s/::.*//' <<<"$sym")
+    grep -rqw -- "$name" "$root/include/camrec/media" "$root/include/camrec/recorder" \
+      || fail "$sym is exported but no public header names $name"
+  done < <(grep -E '^((typeinfo name|typeinfo|vtable) for )?camrec::(media|recorder)::' "$work/exported")
   echo "$(wc -l <"$work/exported") symbols exported, none internal"
   # The installed CLI runs from the staged files.
   "$root/bin/camrec" --version
@@ -173,7 +184,8 @@ readme_examples)
   [ "$out" = "1 tracks, 333 ms" ] || fail "the C example printed '$out'"
   cmake -S "$work" -B "$work/build" -DCMAKE_PREFIX_PATH="$root" >"$work/configure.log" || { cat "$work/configure.log"; fail "configure"; }
   cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }
-  out=$(cd "$work" && ./build/record)
+  grep -q 'NEEDED.*libcamrec.so.0' <<<"$(readelf -d "$work/build/record")" || fail "the C++ example is not linked with libcamrec.so.0"
+  out=$(cd "$work" && LD_LIBRARY_PATH=$root/$libdir ./build/record)
   echo "C++ example: $out"
   [ "$out" = "60 frames in record.mp4" ] || fail "the C++ example printed '$out'"
   [ "$(probe_codecs "$work/record.mp4" | tr '\n' ' ')" = "h264 " ] || fail "the C++ example's file is not H.264"
