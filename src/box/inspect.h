@@ -32,15 +32,18 @@ class JsonWriter {
   std::vector<bool> first_;
 };
 
-/// At most this many entries of a table are printed; the count is always printed.
-inline constexpr size_t kInspectMaxEntries = 32;
+/// InspectArchive's max_entries for "every entry of every table".
+inline constexpr size_t kInspectAllEntries = SIZE_MAX;
 
 class InspectArchive {
  public:
   static constexpr bool kReading = false;
   static constexpr bool kWriting = true;
 
-  InspectArchive(JsonWriter& json, uint64_t offset) : json_(json), pos_(offset) {}
+  /// Prints at most `max_entries` entries of each table; the count is always printed, and a
+  /// table cut short says how many entries it left out ("<name>_left_out").
+  InspectArchive(JsonWriter& json, uint64_t offset, size_t max_entries = kInspectAllEntries)
+      : json_(json), pos_(offset), max_entries_(max_entries) {}
 
   template <class T>
   void field(const char* name, const T& v) {
@@ -112,11 +115,11 @@ class InspectArchive {
     json_.begin_array(name);
     size_t shown = 0;
     for (auto& e : v) {
-      bool show = shown++ < kInspectMaxEntries;
+      bool show = shown++ < max_entries_;
       if (show) json_.begin_object();
       // Entries past the limit still advance the offset; they print into a scratch writer.
       JsonWriter scratch;
-      InspectArchive entry_archive(show ? json_ : scratch, pos_);
+      InspectArchive entry_archive(show ? json_ : scratch, pos_, max_entries_);
       entry_archive.bits_ = bits_;  // stz2 packs two 4-bit entries in a byte
       each(entry_archive, e);
       pos_ = entry_archive.pos_;
@@ -124,6 +127,8 @@ class InspectArchive {
       if (show) json_.end_object();
     }
     json_.end_array();
+    if (v.size() > max_entries_)
+      json_.number((std::string(name) + "_left_out").c_str(), uint64_t{v.size() - max_entries_});
   }
   template <class T, class F>
   void list_bits(const char* name, std::vector<T>& v, uint64_t count, uint64_t, F&& each) {
@@ -198,13 +203,14 @@ class InspectArchive {
   uint32_t context_ = 0;
   uint32_t child_context_ = 0;
   unsigned bits_ = 0;
+  size_t max_entries_;
 };
 
 /// JSON object for `box` (header included) as if it started at file offset `offset`.
 template <class T>
-std::string inspect_box(const T& box, uint64_t offset = 0) {
+std::string inspect_box(const T& box, uint64_t offset = 0, size_t max_entries = kInspectAllEntries) {
   JsonWriter json;
-  InspectArchive(json, offset).box(box);
+  InspectArchive(json, offset, max_entries).box(box);
   return json.text();
 }
 

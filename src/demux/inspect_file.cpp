@@ -11,7 +11,7 @@ namespace {
 using box::fourcc;
 
 template <class T>
-void inspect_known(box::JsonWriter& json, const std::vector<uint8_t>& bytes, uint64_t offset) {
+void inspect_known(box::JsonWriter& json, const std::vector<uint8_t>& bytes, uint64_t offset, size_t max_entries) {
   auto parsed = box::parse_box<T>(bytes, offset);
   if (!parsed) {
     json.begin_object();
@@ -22,12 +22,12 @@ void inspect_known(box::JsonWriter& json, const std::vector<uint8_t>& bytes, uin
     json.end_object();
     return;
   }
-  box::InspectArchive(json, offset).box(*parsed);
+  box::InspectArchive(json, offset, max_entries).box(*parsed);
 }
 
 }  // namespace
 
-Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes) {
+Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes, size_t max_entries) {
   box::JsonWriter json;
   json.begin_array();
   uint64_t pos = 0;
@@ -52,12 +52,12 @@ Result<std::string> inspect_file(io::Source& source, uint64_t max_box_bytes) {
                  type == fourcc("moof") || type == fourcc("mfra") || type == fourcc("free") || type == fourcc("skip");
     if (!torn && known && box_size <= max_box_bytes) {
       CAMREC_ASSIGN_OR_RETURN(auto bytes, source.read_vector(pos, box_size));
-      if (type == fourcc("ftyp")) inspect_known<box::FileTypeBox>(json, bytes, pos);
-      else if (type == fourcc("styp")) inspect_known<box::SegmentTypeBox>(json, bytes, pos);
-      else if (type == fourcc("moov")) inspect_known<box::MovieBox>(json, bytes, pos);
-      else if (type == fourcc("moof")) inspect_known<box::MovieFragmentBox>(json, bytes, pos);
-      else if (type == fourcc("mfra")) inspect_known<box::MovieFragmentRandomAccessBox>(json, bytes, pos);
-      else inspect_known<box::FreeSpaceBox>(json, bytes, pos);
+      if (type == fourcc("ftyp")) inspect_known<box::FileTypeBox>(json, bytes, pos, max_entries);
+      else if (type == fourcc("styp")) inspect_known<box::SegmentTypeBox>(json, bytes, pos, max_entries);
+      else if (type == fourcc("moov")) inspect_known<box::MovieBox>(json, bytes, pos, max_entries);
+      else if (type == fourcc("moof")) inspect_known<box::MovieFragmentBox>(json, bytes, pos, max_entries);
+      else if (type == fourcc("mfra")) inspect_known<box::MovieFragmentRandomAccessBox>(json, bytes, pos, max_entries);
+      else inspect_known<box::FreeSpaceBox>(json, bytes, pos, max_entries);
     } else {
       json.begin_object();
       json.string("type", box::fourcc_string(type));

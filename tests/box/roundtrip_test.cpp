@@ -97,15 +97,34 @@ TEST(Inspect, JsonOfAWholeMovieIsValidForPython) {
   EXPECT_EQ(rc, 0) << json;
 }
 
-TEST(Inspect, LongTablesPrintTheCountAndAPrefix) {
+size_t count_entries(const std::string& json) {
+  size_t shown = 0;
+  for (size_t at = json.find("\"entry_size\":"); at != std::string::npos; at = json.find("\"entry_size\":", at + 1))
+    ++shown;
+  return shown;
+}
+
+TEST(Inspect, LongTablesPrintEveryEntryByDefault) {
   SampleSizeBox stsz;
   stsz.entry_sizes.assign(1000, 7);
   std::string json = inspect_box(stsz);
   EXPECT_NE(json.find("\"entry_sizes_count\":1000"), std::string::npos);
-  size_t shown = 0;
-  for (size_t at = json.find("\"entry_size\":"); at != std::string::npos; at = json.find("\"entry_size\":", at + 1))
-    ++shown;
-  EXPECT_EQ(shown, kInspectMaxEntries);
+  EXPECT_EQ(count_entries(json), 1000u);
+  EXPECT_EQ(json.find("left_out"), std::string::npos) << json.substr(0, 200);
+}
+
+TEST(Inspect, ALimitPrintsAPrefixAndSaysHowManyWereLeftOut) {
+  SampleSizeBox stsz;
+  stsz.entry_sizes.assign(1000, 7);
+  std::string json = inspect_box(stsz, 0, 10);
+  EXPECT_NE(json.find("\"entry_sizes_count\":1000"), std::string::npos);
+  EXPECT_EQ(count_entries(json), 10u);
+  EXPECT_NE(json.find("\"entry_sizes_left_out\":990"), std::string::npos) << json;
+  // A table within the limit says nothing.
+  stsz.entry_sizes.assign(10, 7);
+  json = inspect_box(stsz, 0, 10);
+  EXPECT_EQ(count_entries(json), 10u);
+  EXPECT_EQ(json.find("left_out"), std::string::npos) << json;
 }
 
 TEST(Inspect, MatrixPrintsAsAnArray) {
