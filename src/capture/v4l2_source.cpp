@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -216,12 +217,32 @@ std::string fourcc_to_string(uint32_t fourcc) {
   return s;
 }
 
-Result<uint32_t> choose_v4l2_format(std::span<const uint32_t> offered) {
+Result<uint32_t> parse_pixel_format(const std::string& name) {
+  std::string upper = name;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "NV12") return kFourccNv12;
+  if (upper == "YUYV") return kFourccYuyv;
+  if (upper == "MJPG" || upper == "MJPEG") return kFourccMjpeg;
+  return make_error(Errc::invalid_argument,
+                    "--pixel-format '" + name + "': camrec captures NV12, YUYV or MJPG (camrec devices lists what "
+                    "each camera offers)");
+}
+
+Result<uint32_t> choose_v4l2_format(std::span<const uint32_t> offered, uint32_t wanted) {
+  std::string list;
+  for (uint32_t f : offered) list += (list.empty() ? "" : ", ") + fourcc_to_string(f);
+  if (wanted != 0) {
+    if (wanted != kFourccNv12 && wanted != kFourccYuyv && wanted != kFourccMjpeg)
+      return make_error(Errc::unsupported, "pixel format " + fourcc_to_string(wanted) +
+                                               " is not one camrec converts (NV12, YUYV, MJPG)");
+    if (std::find(offered.begin(), offered.end(), wanted) == offered.end())
+      return make_error(Errc::unsupported, "the camera does not offer " + fourcc_to_string(wanted) + " (it has: " +
+                                               (list.empty() ? std::string("nothing") : list) + ")");
+    return wanted;
+  }
   for (uint32_t want : {kFourccNv12, kFourccYuyv, kFourccMjpeg}) {
     if (std::find(offered.begin(), offered.end(), want) != offered.end()) return want;
   }
-  std::string list;
-  for (uint32_t f : offered) list += (list.empty() ? "" : ", ") + fourcc_to_string(f);
   return make_error(Errc::unsupported, "the camera offers none of NV12, YUYV, MJPG (it has: " +
                                            (list.empty() ? std::string("nothing") : list) + ")");
 }
@@ -289,7 +310,9 @@ Result<std::unique_ptr<SensorSource>> open_v4l2_source(const std::string& device
     if (xioctl(fd, VIDIOC_ENUM_FMT, &desc) < 0) break;
     offered.push_back(desc.pixelformat);
   }
-  CAMREC_ASSIGN_OR_RETURN(uint32_t fourcc, choose_v4l2_format(offered));
+  auto chosen = choose_v4l2_format(offered, options.pixel_format);
+  if (!chosen) return chosen.error().with_context(device);
+  const uint32_t fourcc = *chosen;
 
   v4l2_format fmt{};
   fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;

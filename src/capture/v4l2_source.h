@@ -29,9 +29,14 @@ inline constexpr uint32_t kFourccMjpeg = v4l2_fourcc('M', 'J', 'P', 'G');
 std::string fourcc_to_string(uint32_t fourcc);
 
 /// Picks the capture format from what a device offers, preferring the cheapest to convert:
-/// NV12, then YUYV, then MJPEG. Errors: unsupported listing the offered formats when none
-/// of the three is there.
-Result<uint32_t> choose_v4l2_format(std::span<const uint32_t> offered);
+/// NV12, then YUYV, then MJPEG; `wanted` (non-zero) is taken when offered. Errors:
+/// unsupported listing the offered formats when none of the three is there, or when
+/// `wanted` is not offered or not one camrec converts.
+Result<uint32_t> choose_v4l2_format(std::span<const uint32_t> offered, uint32_t wanted = 0);
+
+/// The fourcc for a --pixel-format name: "NV12", "YUYV" or "MJPG" (any case; "MJPEG" too).
+/// Errors: invalid_argument naming the three.
+Result<uint32_t> parse_pixel_format(const std::string& name);
 
 /// Maps a V4L2 buffer timestamp (CLOCK_MONOTONIC µs) onto the capture clock: the frame is
 /// as old on `clock_now_us` as it is on `monotonic_now_us`. Works for any injected clock.

@@ -70,6 +70,7 @@ Status Recorder::build(const WriterFactory& make_writer) {
   sc.source_options.force_rate = !own_rate;
   // Sources as they are: a size of another shape shows the whole picture, never distorted.
   sc.fit = media::ScaleFit::letterbox;
+  sc.source_options.pixel_format = config_.pixel_format;
   sc.source_options.paced = config_.paced;
   sc.source_options.beeps = config_.marks;
   // An unpaced source loses nothing, so its frame limit is the file's. A paced one may drop

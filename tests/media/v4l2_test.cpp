@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "capture/devices.h"
 #include "capture/v4l2_source.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,38 @@ TEST(V4l2FormatTest, PrefersTheCheapestConversion) {
   EXPECT_EQ(r.status().code(), Errc::unsupported);
   EXPECT_NE(r.status().message().find("RGB3"), std::string::npos);
   EXPECT_EQ(choose_v4l2_format({}).status().code(), Errc::unsupported);
+}
+
+TEST(V4l2FormatTest, AWantedFormatIsTakenWhenOfferedAndRefusedWithTheListOtherwise) {
+  const uint32_t rgb3 = v4l2_fourcc('R', 'G', 'B', '3');
+  std::vector<uint32_t> webcam = {kFourccMjpeg, kFourccYuyv};
+  // The cheaper YUYV would be chosen; asked for, MJPG is taken.
+  EXPECT_EQ(*choose_v4l2_format(webcam, kFourccMjpeg), kFourccMjpeg);
+  EXPECT_EQ(*choose_v4l2_format(webcam, kFourccYuyv), kFourccYuyv);
+  auto missing = choose_v4l2_format(webcam, kFourccNv12);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.status().code(), Errc::unsupported);
+  EXPECT_NE(missing.status().message().find("does not offer NV12 (it has: MJPG, YUYV)"), std::string::npos)
+      << missing.status().to_string();
+  // Offered, but not a format camrec converts.
+  std::vector<uint32_t> with_rgb = {rgb3, kFourccYuyv};
+  auto unconvertible = choose_v4l2_format(with_rgb, rgb3);
+  ASSERT_FALSE(unconvertible.has_value());
+  EXPECT_NE(unconvertible.status().message().find("RGB3 is not one camrec converts"), std::string::npos)
+      << unconvertible.status().to_string();
+}
+
+TEST(V4l2FormatTest, PixelFormatNames) {
+  EXPECT_EQ(*parse_pixel_format("NV12"), kFourccNv12);
+  EXPECT_EQ(*parse_pixel_format("yuyv"), kFourccYuyv);
+  EXPECT_EQ(*parse_pixel_format("MJPG"), kFourccMjpeg);
+  EXPECT_EQ(*parse_pixel_format("mjpeg"), kFourccMjpeg);
+  for (const char* bad : {"", "RGB3", "NV1", "NV12 ", "H264"}) {
+    auto r = parse_pixel_format(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.status().code(), Errc::invalid_argument);
+    EXPECT_NE(r.status().message().find("NV12, YUYV or MJPG"), std::string::npos) << r.status().to_string();
+  }
 }
 
 TEST(V4l2FormatTest, FourccNames) {
@@ -110,6 +143,46 @@ TEST(V4l2DeviceTest, CapturesFromARealCamera) {
   }
   EXPECT_EQ((*src)->next_frame().status().code(), Errc::end_of_stream);
   (*src)->stop();
+}
+
+TEST(V4l2DeviceTest, CapturesEveryOfferedFormatThatIsAskedFor) {
+  struct stat st {};
+  if (::stat("/dev/video0", &st) != 0) {
+    GTEST_SKIP() << "no /dev/video0 on this machine; --pixel-format capture not exercised";
+  }
+  auto cameras = list_cameras();
+  const Camera* camera = nullptr;
+  for (const auto& c : cameras)
+    if (c.device == "/dev/video0") camera = &c;
+  ASSERT_NE(camera, nullptr);
+  int tried = 0;
+  for (const auto& format : camera->formats) {
+    auto fourcc = parse_pixel_format(format.fourcc);
+    if (!fourcc) continue;  // offered, but not one camrec converts
+    SCOPED_TRACE(format.fourcc);
+    SourceOptions o = small();
+    o.max_frames = 3;
+    o.pixel_format = *fourcc;
+    auto src = open_sensor_source("v4l2:/dev/video0", o, steady_clock());
+    ASSERT_TRUE(src.has_value()) << src.status().to_string();
+    ASSERT_TRUE((*src)->start().is_ok());
+    for (int i = 0; i < 3; ++i) {
+      auto f = (*src)->next_frame();
+      ASSERT_TRUE(f.has_value()) << f.status().to_string();
+      EXPECT_EQ((*f)->format(), PixelFormat::nv12);
+    }
+    (*src)->stop();
+    ++tried;
+  }
+  EXPECT_GT(tried, 0) << "the camera offers none of NV12, YUYV, MJPG";
+}
+
+TEST(V4l2DeviceTest, AWantedFormatOnANonVideoDeviceIsUnsupported) {
+  SourceOptions o = small();
+  o.pixel_format = kFourccMjpeg;
+  auto r = open_v4l2_source("/dev/null", o, steady_clock());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.status().code(), Errc::unsupported);
 }
 
 }  // namespace

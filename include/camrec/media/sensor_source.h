@@ -51,6 +51,9 @@ struct SourceOptions {
   uint64_t max_frames = 0;
   /// Camera buffers to queue (V4L2 mmap buffers, 2..32).
   uint32_t device_buffers = 4;
+  /// Camera: the V4L2 pixel format to capture (a fourcc: NV12, YUYV or MJPG); 0 = the one
+  /// cheapest to convert among those the camera offers.
+  uint32_t pixel_format = 0;
 };
 
 /// A producer of frames. next_frame() runs on one capture thread; interrupt() may be called

@@ -30,6 +30,8 @@ namespace camrec::recorder {
 struct RecorderConfig {
   // Video.
   std::string source = "testpattern";  ///< "testpattern", "file:PATH", "v4l2:/dev/videoN".
+  /// v4l2 source: the pixel format to capture (media::kFourccNv12, ...); 0 = chosen.
+  uint32_t pixel_format = 0;
   /// Picture size; 0 x 0 = the source's own (a Y4M file's, the size a camera gives for a
   /// 1280x720 request, 1280x720 for the test pattern and raw files). Another aspect ratio
   /// than the source's is letterboxed: the whole picture, centred, with black bars.
