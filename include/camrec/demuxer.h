@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,10 @@ struct FileLayout {
   /// mvhd), in `movie_timescale` units; 0 when the file does not say.
   uint64_t movie_duration = 0;
   Timescale movie_timescale = 0;
+  /// mvhd creation and modification time, in seconds since the Unix epoch (UTC); empty when
+  /// the field is 0 (the file does not say).
+  std::optional<int64_t> creation_time;
+  std::optional<int64_t> modification_time;
 };
 
 class Demuxer {

@@ -44,6 +44,12 @@ enum class FsyncPolicy {
   interval,        ///< fdatasync when `fsync_interval_us` has passed since the last one.
 };
 
+/// MuxerOptions::creation_time_us / modification_time_us: the wall clock when the first
+/// packet arrives (a recording's first frame).
+inline constexpr int64_t kTimeAtFirstPacket = INT64_MIN;
+/// ...: no time (the fields hold 0, which readers take as unknown).
+inline constexpr int64_t kTimeUnknown = INT64_MIN + 1;
+
 struct MuxerOptions {
   Layout layout = Layout::regular;
   /// Fragments are cut at the first video key frame at or after this much media; 0 cuts at
@@ -79,6 +85,11 @@ struct MuxerOptions {
   /// gains a sample description after it was written (new parameter sets: docs/file-layout.md).
   /// Each change takes the header's size again; 0 refuses such changes once the header is out.
   uint32_t header_reserve_bytes = 8192;
+  /// Creation and modification time written in mvhd, tkhd and mdhd (14496-12 8.2.2), in
+  /// microseconds since the Unix epoch, UTC (whole seconds are kept), or kTimeAtFirstPacket
+  /// or kTimeUnknown. A remux passes the input's times on.
+  int64_t creation_time_us = kTimeAtFirstPacket;
+  int64_t modification_time_us = kTimeAtFirstPacket;
   /// Called between the steps of close() ("final-moov-written", "final-moov-synced",
   /// "header-written") and after each fragment ("fragment-written"): for progress reports,
   /// and for tests that stop the process at those instants.
@@ -154,7 +165,10 @@ class MediaWriter {
 /// too large) the file on disk stays valid with every fragment written before it.
 class Muxer final : public MediaWriter {
  public:
-  /// Creates a muxer writing to `sink` (owned).
+  /// Creates a muxer writing to `sink` (owned). A forward-only sink (io::Sink::seekable()
+  /// false: a pipe, standard output) takes the fragmented layout only; its bytes are then
+  /// written strictly in order (no mehd, no header reserve, a change of parameter sets after
+  /// the header refused), and the regular layout fails with Errc::unsupported.
   static Result<std::unique_ptr<Muxer>> create(std::unique_ptr<io::Sink> sink, MuxerOptions options = {});
   /// Creates the file at `path` (an existing one is replaced only when options.overwrite).
   /// Fails with Errc::busy while another writer holds `path` (its recording is untouched).

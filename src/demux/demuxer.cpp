@@ -154,6 +154,14 @@ Status Demuxer::Impl::load_tracks() {
     tracks.push_back(std::move(t));
   }
   layout.movie_timescale = moov->mvhd.timescale;
+  // MP4 times count seconds from 1904-01-01 (14496-12 8.2.2.3); 0 means "not set".
+  constexpr int64_t kUnixEpochIn1904 = 2'082'844'800;
+  auto unix_time = [](uint64_t mp4_time) -> std::optional<int64_t> {
+    if (mp4_time == 0 || mp4_time > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(mp4_time) - kUnixEpochIn1904;
+  };
+  layout.creation_time = unix_time(moov->mvhd.creation_time);
+  layout.modification_time = unix_time(moov->mvhd.modification_time);
   layout.movie_duration = moov->mvex && moov->mvex->mehd ? moov->mvex->mehd->fragment_duration : moov->mvhd.duration;
   for (uint32_t i = 0; i < tracks.size(); ++i) {
     auto& t = tracks[i];

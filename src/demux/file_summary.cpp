@@ -2,6 +2,7 @@
 #include "demux/file_summary.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "box/inspect.h"
 
@@ -19,6 +20,15 @@ uint64_t movie_duration_ms(const FileLayout& layout, const std::vector<TrackInfo
   return static_cast<uint64_t>(ms);
 }
 
+std::string utc_time_string(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm = {};
+  char buf[64];
+  if (::gmtime_r(&t, &tm) == nullptr || std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    return std::to_string(unix_seconds) + " s after 1970";
+  return buf;
+}
+
 std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
   const auto& layout = demuxer.layout();
   const auto& tracks = demuxer.tracks();
@@ -31,6 +41,8 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
   j.boolean("mfra", layout.has_mfra);
   j.boolean("truncated", layout.truncated);
   j.number("duration_ms", movie_duration_ms(layout, tracks));
+  if (layout.creation_time) j.string("creation_time", utc_time_string(*layout.creation_time));
+  if (layout.modification_time) j.string("modification_time", utc_time_string(*layout.modification_time));
   j.begin_array("brands");
   for (const auto& b : layout.brands) j.string(nullptr, b);
   j.end_array();

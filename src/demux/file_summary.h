@@ -10,7 +10,8 @@
 namespace camrec::demux {
 
 /// JSON object describing an opened file: file, size, layout, fragments, mfra, truncated,
-/// duration_ms, brands and one object per track (id, type, codec, sample_entry, timescale,
+/// duration_ms, creation_time/modification_time (UTC, ISO 8601; when the file has them),
+/// brands and one object per track (id, type, codec, sample_entry, timescale,
 /// width/height or sample_rate/channels, start, duration (presented_duration), samples,
 /// key_frames, descriptions).
 /// `demuxer` must have been scan()ned so the counts cover every fragment.
@@ -19,6 +20,9 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer);
 /// Opens `path`, scans it and returns file_summary_json(). Errors: the demuxer's (not_found,
 /// malformed, io, ...).
 Result<std::string> file_summary_json(const std::string& path);
+
+/// "2026-12-06T16:39:09Z" for a Unix time in seconds.
+std::string utc_time_string(int64_t unix_seconds);
 
 /// What a track presents, in its timescale: its edit list's duration when there is one
 /// (the priming of AAC and Opus left out), else what its samples last.

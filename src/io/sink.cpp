@@ -277,6 +277,49 @@ Status FileSink::close() {
   return Status::ok();
 }
 
+StreamSink::~StreamSink() { (void)close(); }
+
+Status StreamSink::append(std::span<const std::span<const uint8_t>> buffers) {
+  if (closed_) return make_error(Errc::wrong_state, "write to a closed stream");
+  for (auto buffer : buffers) {
+    // One buffer at a time: a pipe takes part of a write and the rest follows.
+    size_t done = 0;
+    while (done < buffer.size()) {
+      ssize_t w = ::write(fd_, buffer.data() + done, buffer.size() - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EPIPE) return make_error(Errc::io, "writing " + name_ + ": the reader has gone (broken pipe)");
+        return errno_status(errno, "writing " + name_ + " at byte " + std::to_string(size_ + done));
+      }
+      if (w == 0) return make_error(Errc::io, "writing " + name_ + ": no progress");
+      done += static_cast<size_t>(w);
+    }
+    size_ += buffer.size();
+  }
+  return Status::ok();
+}
+
+Status StreamSink::write_at(uint64_t offset, std::span<const uint8_t>) {
+  return make_error(Errc::unsupported, name_ + " is a stream: cannot go back to byte " + std::to_string(offset));
+}
+
+Status StreamSink::truncate(uint64_t length) {
+  if (length == size_) return Status::ok();
+  return make_error(Errc::unsupported, name_ + " is a stream: cannot cut it back to " + std::to_string(length) + " bytes");
+}
+
+Status StreamSink::sync() {
+  if (closed_) return make_error(Errc::wrong_state, "sync of a closed stream");
+  return Status::ok();
+}
+
+Status StreamSink::close() {
+  if (closed_) return Status::ok();
+  closed_ = true;
+  if (owns_fd_ && ::close(fd_) != 0) return errno_status(errno, "closing " + name_);
+  return Status::ok();
+}
+
 Status MemorySink::append(std::span<const std::span<const uint8_t>> buffers) {
   for (auto b : buffers) {
     uint64_t room = capacity_ > data_.size() ? capacity_ - data_.size() : 0;
@@ -288,6 +331,7 @@ Status MemorySink::append(std::span<const std::span<const uint8_t>> buffers) {
 }
 
 Status MemorySink::write_at(uint64_t offset, std::span<const uint8_t> data) {
+  if (!seekable_) return make_error(Errc::unsupported, "write_at on a forward-only memory sink");
   if (offset + data.size() > data_.size()) {
     if (offset + data.size() > capacity_) return make_error(Errc::no_space, "memory sink full");
     data_.resize(offset + data.size());
@@ -305,6 +349,8 @@ Status MemorySink::read_at(uint64_t offset, std::span<uint8_t> out) {
 }
 
 Status MemorySink::truncate(uint64_t length) {
+  if (!seekable_ && length != data_.size())
+    return make_error(Errc::unsupported, "truncate on a forward-only memory sink");
   data_.resize(length);
   return Status::ok();
 }

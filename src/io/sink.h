@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Where bytes go: an append-mostly output with in-place patching, as a muxer needs.
+// Where bytes go: an append-mostly output with in-place patching, as a muxer needs, or a
+// forward-only stream (a pipe) that takes appends alone.
 // Every operating-system error reaches the caller as a Status (short write, ENOSPC, EFBIG,
 // EIO); nothing is retried silently except EINTR and partial writes that made progress.
 #pragma once
@@ -46,6 +47,9 @@ class Sink {
   virtual Status sync_soon() { return sync(); }
   /// Bytes appended and not truncated.
   virtual uint64_t size() const = 0;
+  /// False for a forward-only output (a pipe): write_at and truncate fail with
+  /// Errc::unsupported, and a writer must produce its bytes strictly in order.
+  virtual bool seekable() const { return true; }
   /// Releases the output. Further calls fail with wrong_state.
   virtual Status close() = 0;
 };
@@ -110,6 +114,34 @@ class FileSink final : public Sink {
   bool regular_ = true;  ///< false for /dev/null: truncate and sync have nothing to do
 };
 
+/// A forward-only output on a descriptor: standard output, a pipe, a socket. Bytes go out
+/// with write(2) in the order they are appended; nothing is ever patched, so a reader
+/// consuming the stream as it arrives (ffmpeg -i -) sees the final bytes. sync() has nothing
+/// to wait for (a pipe keeps nothing) and returns at once.
+class StreamSink final : public Sink {
+ public:
+  /// Writes to `fd`; `name` is what errors call it ("standard output"). The descriptor is
+  /// closed by close() only when `owns_fd`.
+  StreamSink(int fd, std::string name, bool owns_fd) : fd_(fd), name_(std::move(name)), owns_fd_(owns_fd) {}
+  ~StreamSink() override;
+
+  Status append(std::span<const std::span<const uint8_t>> buffers) override;
+  using Sink::append;
+  Status write_at(uint64_t offset, std::span<const uint8_t> data) override;
+  Status truncate(uint64_t length) override;
+  Status sync() override;
+  uint64_t size() const override { return size_; }
+  bool seekable() const override { return false; }
+  Status close() override;
+
+ private:
+  int fd_;
+  std::string name_;
+  bool owns_fd_;
+  bool closed_ = false;
+  uint64_t size_ = 0;
+};
+
 /// An in-memory sink for tests and for building small files; `fail_after` simulates a full
 /// disk: appends that would pass that many bytes fail with no_space after writing what fits.
 class MemorySink final : public Sink {
@@ -118,18 +150,22 @@ class MemorySink final : public Sink {
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override;
   Status read_at(uint64_t offset, std::span<uint8_t> out) override;
-  bool can_read_back() const override { return true; }
+  bool can_read_back() const override { return seekable_; }  // a pipe keeps nothing to read
   Status truncate(uint64_t length) override;
   Status sync() override { return Status::ok(); }
   uint64_t size() const override { return data_.size(); }
+  bool seekable() const override { return seekable_; }
   Status close() override { return Status::ok(); }
 
   const std::vector<uint8_t>& data() const { return data_; }
   void set_capacity(uint64_t bytes) { capacity_ = bytes; }
+  /// false: behaves as a pipe (write_at and truncate fail), to check a writer never seeks.
+  void set_seekable(bool seekable) { seekable_ = seekable; }
 
  private:
   std::vector<uint8_t> data_;
   uint64_t capacity_ = UINT64_MAX;
+  bool seekable_ = true;
 };
 
 }  // namespace camrec::io

@@ -60,10 +60,12 @@ Status Muxer::Impl::close() {
 }
 
 Status Muxer::Impl::finish_fragmented() {
-  io::ByteWriter duration;
-  duration.u64(mux::movie_duration_ms(header_tracks()));
-  Status patched = sink->write_at(mehd_offset, duration.span());
-  if (!patched.is_ok()) return fail_output(patched.with_context("writing the duration"), sink->size());
+  if (!forward_only) {
+    io::ByteWriter duration;
+    duration.u64(mux::movie_duration_ms(header_tracks()));
+    Status patched = sink->write_at(mehd_offset, duration.span());
+    if (!patched.is_ok()) return fail_output(patched.with_context("writing the duration"), sink->size());
+  }
   if (options.write_mfra && sink->can_read_back()) {
     const uint64_t before = sink->size();
     Status s = write_mfra(before);
@@ -232,6 +234,7 @@ Result<uint64_t> Muxer::Impl::write_final_moov(io::Sink& out, uint64_t at, uint6
   std::vector<mux::SampleTableShape> shapes;
   for (auto* t : in_header) shapes.push_back(t->index.shape());
   box::MovieBox moov = mux::make_final_moov(in_header, chunk_offset_shift);
+  mux::stamp_times(moov, times);
   CAMREC_ASSIGN_OR_RETURN(
       mux::GrownBox grown,
       mux::grow_tables(box::serialize_box(moov), [&](size_t owner, box::FourCC type) {
@@ -324,7 +327,9 @@ Status Muxer::Impl::rewrite_faststart(uint64_t media_end) {
   box::write_box(head, mux::make_ftyp(options, header_tracks()));
   auto final_moov_size = [this](uint64_t shift) {
     auto in_header = header_tracks();
-    uint64_t size = box::box_size(mux::make_final_moov(in_header, shift));
+    box::MovieBox moov = mux::make_final_moov(in_header, shift);
+    mux::stamp_times(moov, times);  // as write_final_moov: the times may widen the headers
+    uint64_t size = box::box_size(moov);
     for (auto* t : in_header) {
       const auto shape = t->index.shape();
       for (box::FourCC type : {box::fourcc("stts"), box::fourcc("ctts"), box::fourcc("stss"), box::fourcc("stsc"),

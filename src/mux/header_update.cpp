@@ -10,8 +10,13 @@
 namespace camrec {
 
 Status Muxer::Impl::update_header() {
+  if (forward_only)
+    return make_error(Errc::unsupported,
+                      "the stream's parameter sets changed after the header went out, and a stream cannot go back "
+                      "to rewrite it: start a new stream, or record to a file");
   auto in_header = header_tracks();
   box::MovieBox moov = mux::make_init_moov(in_header, options.cmaf);
+  mux::stamp_times(moov, times);
   io::ByteWriter staged;
   box::write_box(staged, moov);
   const uint64_t moov_size = staged.size();

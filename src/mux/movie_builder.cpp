@@ -90,13 +90,38 @@ box::FileTypeBox make_ftyp(const MuxerOptions& options, const std::vector<Track*
   return ftyp;
 }
 
-box::MovieBox make_init_moov(const std::vector<Track*>& tracks, bool cmaf) {
+uint64_t mp4_time_from_unix_us(int64_t unix_us) {
+  // 66 years and 17 leap days from 1904-01-01 to 1970-01-01.
+  constexpr int64_t kUnixEpochIn1904 = 2'082'844'800;
+  const int64_t seconds = unix_us / 1'000'000 - (unix_us % 1'000'000 < 0 ? 1 : 0);
+  return seconds < -kUnixEpochIn1904 ? 0 : static_cast<uint64_t>(seconds + kUnixEpochIn1904);
+}
+
+void stamp_times(box::MovieBox& moov, const MovieTimes& times) {
+  const bool large = std::max(times.creation, times.modification) > UINT32_MAX;
+  moov.mvhd.creation_time = times.creation;
+  moov.mvhd.modification_time = times.modification;
+  if (large) moov.mvhd.version = 1;
+  for (auto& trak : moov.traks) {
+    trak.tkhd.creation_time = times.creation;
+    trak.tkhd.modification_time = times.modification;
+    trak.mdia.mdhd.creation_time = times.creation;
+    trak.mdia.mdhd.modification_time = times.modification;
+    if (large) {
+      trak.tkhd.version = 1;
+      trak.mdia.mdhd.version = 1;
+    }
+  }
+}
+
+box::MovieBox make_init_moov(const std::vector<Track*>& tracks, bool cmaf, bool with_mehd) {
   box::MovieBox moov;
   moov.mvhd = make_mvhd(tracks);
   box::MovieExtendsBox mvex;
   // Duration unknown while recording; close() writes it in place (fragmented layout), for
-  // players that show the length of a fragmented file from mehd (GStreamer, ffmpeg).
-  mvex.mehd = box::MovieExtendsHeaderBox{1, 0, 0};
+  // players that show the length of a fragmented file from mehd (GStreamer, ffmpeg). A
+  // stream cannot go back to it, and an mehd of 0 would claim an empty presentation.
+  if (with_mehd) mvex.mehd = box::MovieExtendsHeaderBox{1, 0, 0};
   for (auto* t : tracks) {
     moov.traks.push_back(make_trak(*t));
     if (cmaf) {

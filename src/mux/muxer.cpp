@@ -2,6 +2,7 @@
 #include "camrec/muxer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 
 #include "box/file_boxes.h"
@@ -65,8 +66,13 @@ Muxer::~Muxer() {
 Result<std::unique_ptr<Muxer>> Muxer::create(std::unique_ptr<io::Sink> sink, MuxerOptions options) {
   if (!sink) return make_error(Errc::invalid_argument, "no output sink");
   CAMREC_RETURN_IF_ERROR(validate(options));
+  if (!sink->seekable() && options.layout == Layout::regular)
+    return make_error(Errc::unsupported,
+                      "a regular MP4 is completed in place at close, which a stream (pipe) cannot do: write to a "
+                      "file, or stream the fragmented layout");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->forward_only = !sink->seekable();
   impl->sink = std::move(sink);
   return std::unique_ptr<Muxer>(new Muxer(std::move(impl)));
 }
@@ -198,6 +204,7 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       origin_set = true;
       origin = options.zero_origin ? 0 : packet.pts;
       origin_timescale = packet.timescale;
+      set_times();
     }
     // The origin came from another track's packet; in this track's ticks it may not fit.
     if (!time_fits(origin, origin_timescale, ts)) {
@@ -296,6 +303,20 @@ int64_t Muxer::Impl::smoothed_decode_time(const Track& t, int64_t input_decode_t
   return predicted;
 }
 
+void Muxer::Impl::set_times() {
+  // The first packet's arrival is the recording's start to within the encoder's latency;
+  // the fields hold whole seconds.
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto pick = [now_us](int64_t option) -> uint64_t {
+    if (option == kTimeUnknown) return 0;
+    return mux::mp4_time_from_unix_us(option == kTimeAtFirstPacket ? now_us : option);
+  };
+  times.creation = pick(options.creation_time_us);
+  times.modification = pick(options.modification_time_us);
+}
+
 Track* Muxer::Impl::lead_track() {
   for (auto& t : tracks)
     if (t->is_video() && (t->in_header || !header_written) && t->started) return t.get();
@@ -349,6 +370,7 @@ Status Muxer::Impl::write_header() {
   auto in_header = header_tracks();
   io::ByteWriter w;
   box::write_box(w, mux::make_ftyp(options, in_header));
+  if (!origin_set) set_times();  // a header without samples (closed before any packet)
   if (options.layout == Layout::regular) {
     // Placeholder for the 64-bit mdat header that close() writes over it.
     placeholder_offset = w.size();
@@ -356,13 +378,14 @@ Status Muxer::Impl::write_header() {
     placeholder.data.assign(8, 0);
     box::write_box(w, placeholder);
   }
-  box::MovieBox init_moov = mux::make_init_moov(in_header, options.cmaf);
+  box::MovieBox init_moov = mux::make_init_moov(in_header, options.cmaf, !forward_only);
+  mux::stamp_times(init_moov, times);
   header_moov_offset = sink->size() + w.size();
   mehd_offset = header_moov_offset + mux::mehd_duration_offset(init_moov);
   box::write_box(w, init_moov);
   reserve_offset = sink->size() + w.size();
   reserve_size = 0;
-  if (options.header_reserve_bytes >= 8) {
+  if (options.header_reserve_bytes >= 8 && !forward_only) {
     // Room for the header to be rewritten in when a track gains a sample description.
     box::FreeSpaceBox reserve;
     reserve.data.assign(options.header_reserve_bytes - 8, 0);
@@ -431,9 +454,11 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
   // A copy of the file cut inside a moof (a crash, a copy of the growing file) would
   // otherwise end on a torn moof, and ffmpeg refuses to open such a file at all (it parses
   // every moof while opening a file that has no index); a torn 'free' box is skipped.
+  // A stream cannot go back: there the moof goes out as it is (a reader of a pipe sees
+  // whole fragments only, or the end of the stream).
   static constexpr uint8_t kMoofType[4] = {'m', 'o', 'o', 'f'};
   static constexpr uint8_t kFreeType[4] = {'f', 'r', 'e', 'e'};
-  std::copy(kFreeType, kFreeType + 4, head.buffer().begin() + 4);
+  if (!forward_only) std::copy(kFreeType, kFreeType + 4, head.buffer().begin() + 4);
 
   std::vector<std::span<const uint8_t>> buffers;
   buffers.push_back(head.span());
@@ -445,7 +470,7 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
   const uint64_t fragment_offset = sink->size();
   Status s = sink->append(buffers);
   if (!s.is_ok()) return fail_output(s.with_context("writing fragment " + std::to_string(sequence_number)), fragment_offset);
-  s = sink->write_at(fragment_offset + 4, kMoofType);
+  if (!forward_only) s = sink->write_at(fragment_offset + 4, kMoofType);
   if (!s.is_ok()) return fail_output(s.with_context("writing fragment " + std::to_string(sequence_number)), fragment_offset);
 
   // The fragment is on its way to the disk: account for it.

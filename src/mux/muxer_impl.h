@@ -22,6 +22,9 @@ struct Muxer::Impl {
   std::vector<std::unique_ptr<mux::Track>> tracks;
   std::mutex mutex;
 
+  /// The sink cannot seek (a pipe): every byte goes out once, in order. No header reserve,
+  /// no mehd to fill in at close, moofs written typed 'moof' at once.
+  bool forward_only = false;
   bool header_written = false;
   bool closed = false;
   Status failed;                 ///< First output error; the file is left valid before it.
@@ -36,12 +39,15 @@ struct Muxer::Impl {
   int64_t origin = 0;            ///< Presentation time all tracks are relative to...
   Timescale origin_timescale = 1;  ///< ...in this timescale.
   int64_t last_sync_us = 0;      ///< For FsyncPolicy::interval: media time of the last sync.
+  mux::MovieTimes times;         ///< Written in mvhd, tkhd and mdhd; set at the first packet.
   MuxerStats stats;
 
   Status write(uint32_t track_index, const Packet& packet);
   Status close();
 
   // Recording (muxer.cpp).
+  /// Fills `times` from the options (the wall clock now for kTimeAtFirstPacket).
+  void set_times();
   mux::Track* lead_track();
   bool should_cut(mux::Track& t, bool sync, int64_t decode_time);
   Status write_header();

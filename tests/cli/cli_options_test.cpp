@@ -204,5 +204,36 @@ TEST(CliProgress, JsonLinesWithTargetAndFiles) {
   EXPECT_EQ(r.err.find(" 0 kb/s  dropped 0  0.00 MB  1."), std::string::npos) << "bitrate from encoded bytes: " << r.err;
 }
 
+TEST(CliPixelFormat, ValuesAreCheckedBeforeTheCameraIsOpened) {
+  testing::TempDir dir;
+  const std::string out = dir.file("px.mp4");
+  struct Case {
+    std::string args;
+    int code;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           // Only a camera has pixel formats to choose from.
+           {"--pixel-format MJPG", 64, "it needs --source v4l2:DEVICE"},
+           {"--source file:clip.y4m --pixel-format NV12", 64, "it needs --source v4l2:DEVICE"},
+           // A name camrec does not capture: refused before any device is touched.
+           {"--source v4l2:/dev/video0 --pixel-format RGB3", 64, "camrec captures NV12, YUYV or MJPG"},
+           {"--source v4l2:/dev/video0 --pixel-format ''", 64, "camrec captures NV12, YUYV or MJPG"},
+           // A good name goes on to the device: missing, or not a camera.
+           {"--source v4l2:/dev/camrec-no-such-video --pixel-format yuyv", 66, "no video device at"},
+           {"--source v4l2:/dev/null --pixel-format MJPG", 65, "/dev/null is not a V4L2 device"},
+       }) {
+    auto r = camrec_cli("record --frames 5 --size 160x120 -o " + shell_quote(out) + " " + c.args);
+    EXPECT_EQ(r.exit_code, c.code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find("hint:"), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.args << ": no file for a refused command line";
+  }
+  // `camrec devices` names the option the formats it lists are for.
+  auto devices = camrec_cli("devices");
+  EXPECT_EQ(devices.exit_code, 0) << devices.err;
+  EXPECT_NE(devices.out.find("--pixel-format FOURCC"), std::string::npos) << devices.out;
+}
+
 }  // namespace
 }  // namespace camrec

@@ -51,6 +51,11 @@ std::string hint_for(const std::string& command, const Status& status) {
         return "remux reads H.264/H.265 Annex B streams (.h264/.h265, or --codec) and MP4/MOV files";
       if (command == "info" || command == "extract") return "camrec recover repairs a file cut by a crash";
       return "";
+    case Errc::unsupported:
+      if (m.find("V4L2") != std::string::npos || m.find("camera") != std::string::npos ||
+          m.find("video device") != std::string::npos || m.find("capture video") != std::string::npos)
+        return "camrec devices lists the cameras and the pixel formats each offers (--pixel-format picks one)";
+      return "";
     case Errc::no_space: return "free some space or write to another disk: the file keeps everything written before";
     case Errc::file_too_large:
       return "the file system limits the file size: --segment-size 2G splits the recording into several files";

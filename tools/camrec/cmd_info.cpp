@@ -5,6 +5,7 @@
 
 #include "camrec/demuxer.h"
 #include "cli_common.h"
+#include "cli_parse.h"
 #include "demux/file_summary.h"
 #include "demux/inspect_file.h"
 #include "io/source.h"
@@ -18,6 +19,7 @@ struct InfoOptions {
   std::string path;  // the file being shown
   bool boxes = false;
   bool json = false;
+  std::string max_entries;  // "" = every entry
 };
 
 std::string seconds(uint64_t ticks, Timescale ts) {
@@ -30,9 +32,19 @@ int run_info(const InfoOptions& o) {
   if (o.boxes) {
     auto source = io::FileSource::open(o.path);
     if (!source) return report_error("info", source.error());
-    auto json = demux::inspect_file(**source);
+    size_t max_entries = SIZE_MAX;
+    if (!o.max_entries.empty()) {
+      auto parsed = parse_count("--max-entries", o.max_entries, 0, 1'000'000'000);
+      if (!parsed) return report_error("info", parsed.error());
+      max_entries = static_cast<size_t>(*parsed);
+    }
+    auto json = demux::inspect_file(**source, 256u << 20, max_entries);
     if (!json) return report_error("info", json.error().with_context(o.path));
     std::fputs(o.json ? (*json + "\n").c_str() : demux::pretty_json(*json).c_str(), stdout);
+    // Said once more where a reader of the terminal sees it: the tree above is not whole.
+    if (json->find("_left_out\"") != std::string::npos)
+      std::fprintf(stderr, "camrec info: tables longer than --max-entries %s were cut (see their \"..._left_out\" counts)\n",
+                   o.max_entries.c_str());
     return kExitOk;
   }
   auto demuxer = Demuxer::open(o.path);
@@ -54,6 +66,10 @@ int run_info(const InfoOptions& o) {
   std::printf("  brands: ");
   for (const auto& b : layout.brands) std::printf("%s ", b.c_str());
   std::printf("\n");
+  if (layout.creation_time || layout.modification_time)
+    std::printf("  created: %s, modified: %s\n",
+                layout.creation_time ? demux::utc_time_string(*layout.creation_time).c_str() : "unknown",
+                layout.modification_time ? demux::utc_time_string(*layout.modification_time).c_str() : "unknown");
   if (layout.fragmented)
     std::printf("  fragments: %llu%s\n", static_cast<unsigned long long>(layout.fragments),
                 layout.has_mfra ? " (with mfra index)" : "");
@@ -97,7 +113,11 @@ void add_info_command(CLI::App& app, Runner& run) {
   auto options = std::make_shared<InfoOptions>();
   auto* cmd = app.add_subcommand("info", "Show the tracks, codecs, durations and fragments of an MP4 file");
   cmd->add_option("file", options->paths, "MP4 files (one or more)")->required();
-  cmd->add_flag("--boxes", options->boxes, "Print the box tree with every field");
+  auto* boxes = cmd->add_flag("--boxes", options->boxes, "Print the box tree with every field and every table entry");
+  cmd->add_option("--max-entries", options->max_entries,
+                  "With --boxes: print at most N entries of each table (0..1000000000; default: all); a cut "
+                  "table says how many it left out (\"<table>_left_out\")")
+      ->needs(boxes);
   cmd->add_flag("--json", options->json, "Print JSON instead of text");
   cmd->callback([options, &run] { run = [options] { return run_info_files(*options); }; });
 }

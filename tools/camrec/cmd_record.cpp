@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <algorithm>
 #include <cstdio>
 
 #include "camrec/recorder/recorder.h"
@@ -14,6 +15,7 @@
 #include "cli_common.h"
 #include "mux_options.h"
 #include "progress.h"
+#include "capture/v4l2_source.h"
 #include "serve.h"
 
 namespace camrec::cli {
@@ -54,6 +56,8 @@ struct RecordOptions {
   std::string gop = "30";
   std::string preset = "veryfast";
   std::string source = "testpattern";
+  std::string pixel_format;  // v4l2 only
+  bool pixel_format_given = false;  // (an empty value is refused, not taken as "not given")
   std::string audio;
   std::string audio_source;
   std::string audio_rate;
@@ -108,6 +112,12 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
   c.gop = static_cast<uint32_t>(gop);
   c.preset = o.preset;
   c.source = o.source;
+  if (o.pixel_format_given) {
+    if (o.source.rfind("v4l2:", 0) != 0)
+      return make_error(Errc::invalid_argument, "--pixel-format picks a camera's capture format: it needs --source "
+                                                "v4l2:DEVICE (the test pattern and files have their own)");
+    CAMREC_ASSIGN_OR_RETURN(c.pixel_format, media::parse_pixel_format(o.pixel_format));
+  }
   c.paced = !o.fast;
   // An audio source alone means audio: Opus, the codec every player and browser takes.
   std::string audio = o.audio.empty() ? (o.audio_source.empty() ? "none" : "opus") : o.audio;
@@ -237,6 +247,16 @@ int run_record(const RecordOptions& o) {
   if (segments) {
     for (const auto& seg : segments->segments())
       if (!seg.deleted) files.push_back(describe_file(seg.path));
+  } else if (o.output == "-") {
+    // Nothing to read back: the stream went to whoever reads standard output.
+    const auto stats = (*rec)->stats();
+    WrittenFile f;
+    f.path = "standard output";
+    f.bytes = stats.bytes;
+    if (stats.first_pts_us >= 0 && stats.last_pts_us >= stats.first_pts_us && stats.frames_written > 0)
+      f.duration_us = (stats.last_pts_us - stats.first_pts_us) * static_cast<int64_t>(stats.frames_written) /
+                      static_cast<int64_t>(std::max<uint64_t>(1, stats.frames_written - 1));
+    files.push_back(f);
   } else {
     files.push_back(describe_file(o.output));
   }
@@ -269,6 +289,9 @@ void add_record_command(CLI::App& app, Runner& run) {
   cmd->add_option("--source", o->source,
                   "testpattern, file:PATH (.y4m, .nv12, .yuv) or v4l2:/dev/videoN (default testpattern; camrec "
                   "devices lists cameras)");
+  auto* pixel_format = cmd->add_option("--pixel-format", o->pixel_format,
+                  "With --source v4l2:DEVICE: the camera's format to capture, NV12, YUYV or MJPG (default: the first "
+                  "of those the camera offers; camrec devices lists them)");
   cmd->add_option("--audio", o->audio, "none, g711u, g711a, opus or aac (default none; opus when --audio-source is given)");
   cmd->add_option("--audio-source", o->audio_source, "tone, wav:PATH or alsa:DEVICE (default tone)");
   cmd->add_option("--audio-rate", o->audio_rate,
@@ -286,7 +309,10 @@ void add_record_command(CLI::App& app, Runner& run) {
   add_output_options(*cmd, o->out, "fragment");
   add_segment_options(*cmd, o->segments);
   add_server_options(*cmd, o->serve, true);
-  cmd->callback([o, &run] { run = [o] { return run_record(*o); }; });
+  cmd->callback([o, pixel_format, &run] {
+    o->pixel_format_given = pixel_format->count() > 0;
+    run = [o] { return run_record(*o); };
+  });
 }
 
 }  // namespace camrec::cli

@@ -93,11 +93,8 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
   return Status::ok();
 }
 
-Status remux_mp4(const RemuxOptions& o, MediaWriter& muxer, uint64_t& frames) {
-  DemuxOptions dopt;
-  dopt.annexb = true;
-  CAMREC_ASSIGN_OR_RETURN(auto demuxer, Demuxer::open(o.input, dopt));
-  CAMREC_ASSIGN_OR_RETURN(auto report, edit::copy_samples(*demuxer, muxer));
+Status remux_mp4(const RemuxOptions& o, Demuxer& demuxer, MediaWriter& muxer, uint64_t& frames) {
+  CAMREC_ASSIGN_OR_RETURN(auto report, edit::copy_samples(demuxer, muxer));
   for (const auto& skipped : report.skipped_tracks)
     if (!o.quiet) std::fprintf(stderr, "camrec remux: %s not copied: camrec does not mux that codec\n", skipped.c_str());
   frames = report.samples;
@@ -128,10 +125,29 @@ int run_remux(const RemuxOptions& o) {
   // An MP4 input keeps its presentation timeline: what it shows at 0 stays at 0, and what
   // it hides before 0 (priming, leading pictures) stays hidden behind the edit list.
   options->zero_origin = !*vc;
+  // The copy keeps the input's creation and modification times; an elementary stream has
+  // none, and the time of the remux would claim a recording date it does not know.
+  options->creation_time_us = kTimeUnknown;
+  options->modification_time_us = kTimeUnknown;
+  std::unique_ptr<Demuxer> demuxer;
+  if (!*vc) {
+    DemuxOptions dopt;
+    dopt.annexb = true;
+    auto opened = Demuxer::open(o.input, dopt);
+    if (!opened) return report_error("remux", opened.error());
+    demuxer = std::move(*opened);
+    const auto& layout = demuxer->layout();
+    constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000 - 1;
+    auto micros = [](const std::optional<int64_t>& seconds) {
+      return seconds && *seconds > -kMaxSeconds && *seconds < kMaxSeconds ? *seconds * 1'000'000 : kTimeUnknown;
+    };
+    options->creation_time_us = micros(layout.creation_time);
+    options->modification_time_us = micros(layout.modification_time);
+  }
   auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_output_error("remux", muxer.error());
   uint64_t frames = 0;
-  Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, **muxer, frames);
+  Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, *demuxer, **muxer, frames);
   Status closed = (*muxer)->close();
   if (!s.is_ok()) {
     report_error("remux", s);
@@ -158,7 +174,8 @@ void add_remux_command(CLI::App& app, Runner& run) {
   auto o = std::make_shared<RemuxOptions>();
   auto* cmd = app.add_subcommand("remux", "Copy an H.264/H.265 elementary stream or an MP4/MOV file into a new MP4");
   cmd->add_option("input", o->input, "Input: .h264/.h265 elementary stream, or MP4/MOV")->required();
-  cmd->add_option("output", o->output, "Output MP4 file")->required();
+  cmd->add_option("output", o->output, "Output MP4 file (- with --fmp4: a fragmented MP4 to standard output)")
+      ->required();
   cmd->add_option("--codec", o->codec, "Elementary stream codec (h264|h265), when the extension does not say");
   cmd->add_option("--fps", o->fps, "Frame rate of an elementary stream (30, 30000/1001); default: from the stream, else 30");
   cmd->add_option("--timestamps", o->timestamps,

@@ -3,10 +3,14 @@
 
 #include "cli_common.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+
+#include "io/sink.h"
 
 namespace camrec::cli {
 
@@ -56,18 +60,28 @@ int check_output_or_report(const std::string& command, const std::string& output
     auto segment_options = make_segment_options(output, segments);
     if (!segment_options) return report_error(command, segment_options.error());
   }
-  if (output == "-") return report_output_error(command, stdout_refusal(o));
+  if (output == "-") {
+    Status refused = stdout_refusal(o, segments.any(), ::isatty(1) == 1);
+    return refused.is_ok() ? kExitOk : report_output_error(command, refused);
+  }
   Status name = check_output_name(output, o);
   if (!name.is_ok()) return report_error(command, name);
   return kExitOk;
 }
 
-Status stdout_refusal(const OutputOptions& o) {
+Status stdout_refusal(const OutputOptions& o, bool segments, bool stdout_is_terminal) {
   if (!o.fmp4)
     return make_error(Errc::unsupported,
                       "standard output (-o -) cannot hold a regular MP4, which is completed in place at close: "
                       "write to a file, or stream a fragmented MP4 with --fmp4 -o -");
-  return make_error(Errc::unsupported, "streaming a fragmented MP4 to standard output is not offered yet: write to a file");
+  if (segments)
+    return make_error(Errc::unsupported,
+                      "segments are files named by a pattern: standard output (-o -) is one stream; drop the "
+                      "segment options, or give a pattern such as part-{index}.mp4");
+  if (stdout_is_terminal)
+    return make_error(Errc::unsupported,
+                      "standard output is a terminal: pipe it to a player (| ffplay -) or redirect it to a file");
+  return Status::ok();
 }
 
 Result<MuxerOptions> make_muxer_options(const OutputOptions& o) {
@@ -148,6 +162,13 @@ Result<SegmentOptions> make_segment_options(const std::string& pattern, const Se
 
 Result<std::unique_ptr<MediaWriter>> make_writer(const std::string& path, const MuxerOptions& options,
                                                  const SegmentCliOptions& segments) {
+  if (path == "-") {
+    // Standard output: forward-only, so the muxer writes every byte once, in order (the
+    // fragmented layout; stdout_refusal turned the regular one away).
+    CAMREC_ASSIGN_OR_RETURN(auto muxer,
+                            Muxer::create(std::make_unique<io::StreamSink>(1, "standard output", false), options));
+    return std::unique_ptr<MediaWriter>(std::move(muxer));
+  }
   if (!segments.any()) {
     CAMREC_ASSIGN_OR_RETURN(auto muxer, Muxer::create_file(path, options));
     return std::unique_ptr<MediaWriter>(std::move(muxer));

@@ -36,8 +36,10 @@ Result<MuxerOptions> make_muxer_options(const OutputOptions& o);
 /// would otherwise get MP4 bytes under a name that promises something else).
 Status check_output_name(const std::string& path, const OutputOptions& o);
 
-/// Why `-o -` is refused: a regular MP4 is patched in place at close, which a pipe cannot do.
-Status stdout_refusal(const OutputOptions& o);
+/// Whether `-o -` (standard output) can take the output: only a fragmented MP4 (--fmp4),
+/// which is written strictly in order; a regular MP4 is patched in place at close, which a
+/// pipe cannot do. Segments need file names; a terminal would get binary noise.
+Status stdout_refusal(const OutputOptions& o, bool segments, bool stdout_is_terminal);
 
 struct SegmentCliOptions {
   std::string duration;  ///< seconds; "" = no limit
@@ -51,12 +53,13 @@ void add_segment_options(CLI::App& cmd, SegmentCliOptions& o);
 Result<SegmentOptions> make_segment_options(const std::string& pattern, const SegmentCliOptions& o);
 
 /// Checks the output name and the segment options before any work: 0 when they are usable,
-/// else the exit code after reporting why (64 for a bad option, 73 for `-o -`).
+/// else the exit code after reporting why (64 for a bad option, 73 for an output that cannot
+/// take the MP4: `-o -` without --fmp4, with segments, or on a terminal).
 int check_output_or_report(const std::string& command, const std::string& output, const OutputOptions& o,
                            const SegmentCliOptions& segments);
 
 /// A Muxer writing `path`, or a SegmentWriter using `path` as its name pattern when a
-/// segment option is set. Options must have been checked (make_segment_options): every
+/// segment option is set, or a stream to standard output for "-". Options must have been checked (make_segment_options): every
 /// error is the output's (exit 73).
 Result<std::unique_ptr<MediaWriter>> make_writer(const std::string& path, const MuxerOptions& options,
                                                  const SegmentCliOptions& segments);
