@@ -124,12 +124,24 @@ class OpusAudioEncoder final : public AudioEncoder {
     if (n < 0) return make_error(Errc::internal, std::string("opus_encode: ") + opus_strerror(n));
     packet.data.resize(static_cast<size_t>(n));
     out.push_back(std::move(packet));
+    encoded_ = true;
     return Status::ok();
+  }
+
+  // The encoder's lookahead (the pre-skip) still holds the end of the sound: one frame of
+  // silence pushes it out, so the decoded audio reaches the last sample captured.
+  Status drain(std::vector<AudioPacket>& out) override {
+    if (!encoded_ || head_.pre_skip == 0) return Status::ok();
+    const std::vector<int16_t> silence(size_t{frame_} * config_.channels, 0);
+    Status s = encode_frame(silence, pts_after_input_us(0), out);
+    encoded_ = false;
+    return s;
   }
 
  private:
   AudioEncoderConfig config_;
   uint32_t frame_;
+  bool encoded_ = false;  // a frame went in since the last drain
   OpusEncoder* enc_ = nullptr;
   codec::OpusHead head_;
 };

@@ -141,10 +141,15 @@ Status Recorder::build(const WriterFactory& make_writer) {
     ec.sample_rate = out.sample_rate;
     ec.channels = out.channels;
     CAMREC_ASSIGN_OR_RETURN(audio_encoder_, media::make_audio_encoder(ec));
-    // AAC's delay is a whole packet: a frame's sound comes in the packet after it. (Opus's
-    // pre-skip is part of its first packet and left as it was.)
-    if (audio_encoder_->codec() == media::AudioCodec::aac)
-      audio_delay_us_ = rescale(audio_encoder_->priming_samples(), audio_encoder_->sample_rate(), kMicroseconds);
+    // The encoder's delay: a capture instant's sound comes `priming` samples later in the
+    // packets (a whole packet for AAC, Opus's 312-sample pre-skip), and the edit list hides
+    // it. The audio kept must reach the last frame's end after that shift, or a file's sound
+    // (and a browser's buffered range) ends the delay before its picture.
+    audio_delay_us_ = rescale(audio_encoder_->priming_samples(), audio_encoder_->sample_rate(), kMicroseconds);
+    if (audio_encoder_->codec() == media::AudioCodec::opus) {
+      CAMREC_ASSIGN_OR_RETURN(auto head, codec::parse_opus_head(audio_encoder_->opus_head()));
+      audio_delay_us_ = rescale(head.pre_skip, 48000, kMicroseconds);  // pre-skip counts at 48 kHz
+    }
   }
 
   // Only now that everything accepted the config: a refused one leaves the output alone.
