@@ -38,5 +38,11 @@ int main(int argc, char** argv) {
   if (auto s = mp4_muxer.Destroy(); !s.is_ok()) return fail("Destroy", s);
   std::printf("mp4_muxer_test stop: %d frames processed, %llu in %s\n", frame_count,
               static_cast<unsigned long long>(stats.frames_written), file_name);
+  // The camera runs at its own pace: the frames it captured while Process was not asking
+  // wait in the pipeline, and Stop writes them too, so the file may hold a few more frames
+  // than Process calls. The capture times say how many the camera took in all.
+  std::printf("frames dropped: %llu, first capture %lld us, last %lld us\n",
+              static_cast<unsigned long long>(stats.frames_dropped), static_cast<long long>(stats.first_pts_us),
+              static_cast<long long>(stats.last_pts_us));
   return 0;
 }
