@@ -91,7 +91,7 @@ fuzz-run:
 	done; echo "fuzz: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 bench: deps configure
-	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli bench_measure bench_micro bench_day
+	@cmake --build $(BUILD) -j$(JOBS) --target camrec_cli bench_measure bench_micro bench_day bench_channels
 	bash bench/run.sh $(BUILD)
 
 clean:

@@ -3,9 +3,10 @@
 # `make bench`: every scenario of BENCHMARKS.md, camrec beside its peers and the floor in the
 # same run, printed as the tables there. Inputs are made once and kept in bench/out.
 #   bash bench/run.sh [BUILD_DIR]
-# BENCH_ONLY="remux record day micro" picks scenarios; BENCH_LONG=0 skips the 1-hour remux
+# BENCH_ONLY="remux record channels day micro" picks scenarios; BENCH_LONG=0 skips the 1-hour remux
 # input; BENCH_ROUNDS (remux, default 5) and BENCH_RECORD_ROUNDS (default 3) set the runs per
-# tool; BENCH_DAY_HOURS (default 24); BENCH_DIR moves the work directory.
+# tool; BENCH_DAY_HOURS (default 24); BENCH_DIR moves the work directory; bench/channels.sh
+# lists its own settings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -14,7 +15,7 @@ build=${1:-build}
 build=$(cd "$build" && pwd)
 work=${BENCH_DIR:-$root/bench/out}
 mkdir -p "$work"
-only=${BENCH_ONLY:-remux record day micro}
+only=${BENCH_ONLY:-remux record channels day micro}
 
 echo "# camrec benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
@@ -24,6 +25,7 @@ for s in $only; do
   case $s in
     remux) bash "$here/remux.sh" "$build" "$work" ;;
     record) bash "$here/record.sh" "$build" "$work" ;;
+    channels) bash "$here/channels.sh" "$build" "$work" ;;
     day) bash "$here/day.sh" "$build" "$work" ;;
     micro)
       echo
