@@ -407,10 +407,16 @@ def cases():
         "", trun_data_offset(0x7FFFFFFF))
     add("trun_version_2.mp4", "trun version 2", "next", "unsupported", "trun[0]: version 2 (known up to 1)",
         trun_patch(set_at(0, b"\x02")))
-    add("tfhd_unknown_track.mp4", "tfhd refers to track 99, not in the moov", "next", "malformed",
-        "refers to track 99", patched(F, TRAF + "/tfhd", set_at(4, u32(99))))
-    add("tfhd_unknown_track.mp4", "the same file through scan()", "scan", "malformed", "refers to track 99",
+    add("tfhd_unknown_track.mp4", "the video traf's tfhd names track 99, which the moov does not declare (as K230 "
+        "writes audio trafs of a track missing from its moov): skipped with one warning, the audio track reads whole",
+        "next_warns", "end", "samples per track: 1: 0, 2: 2; warning: skipped 1 track fragment (3 samples, 1470 bytes) of track 99",
         patched(F, TRAF + "/tfhd", set_at(4, u32(99))))
+    add("tfhd_unknown_track.mp4", "the same file through scan()", "scan_warns", "end",
+        "samples per track: 1: 0, 2: 2; warning: skipped 1 track fragment (3 samples, 1470 bytes) of track 99",
+        patched(F, TRAF + "/tfhd", set_at(4, u32(99))))
+    add("moov_no_track_with_fragments.mp4", "a moov without any trak (nor trex) followed by fragments: nothing "
+        "can read them", "open", "malformed", "the moov declares no track, but 1 movie fragment follow",
+        no_declared_track(F))
     add("tfhd_description_0.mp4", "tfhd sample_description_index 0", "next", "malformed",
         "refers to sample description 0", tfhd_description(0))
     add("tfhd_base_offset_huge.mp4", "tfhd base_data_offset 2^64 - 1 with a trun data_offset", "next",
@@ -457,8 +463,8 @@ def cases():
     add("fuzz_annexb_text_before_start_code.h264", "the same stream fed one byte at a time", "annexb_h264_bytewise",
         "malformed", "non-zero bytes before the first start code at byte 0", TEXT_THEN_STREAM)
     add("fuzz_recover_in_place_leaves_tmp.mp4", "fuzz_recover: a closed regular file whose final moov was lost, "
-        "with a fragment of an undeclared track; the failed in-place repair left its .recover.tmp behind",
-        "recover_in_place", "malformed", "refers to track 99", lost_moov_bad_fragment())
+        "whose fragment holds only trafs of an undeclared track; the failed in-place repair left its .recover.tmp "
+        "behind", "recover_in_place", "malformed", "no complete sample", lost_moov_bad_fragment())
     add("fuzz_demuxer_trun_16m_empty_entries.mp4", "fuzz_demuxer: a 5 KB file whose trun declares 2^24 - 1 "
         "samples without per-sample fields (a 10 s timeout, 256 MB+ per parse)", "next", "limit_exceeded",
         "entries without bytes left for this box", trun_count(0xFFFFFF, 0x001))
@@ -540,14 +546,30 @@ TEXT_THEN_STREAM = b"x264 - core 164 - H.264/MPEG-4 AVC codec - keyint=3 " + b"\
 
 def lost_moov_bad_fragment():
     """ftyp, then an mdat with a 16-byte header that spans the init moov and the fragments
-    (a closed regular-layout file whose final moov is gone), the fragment's tfhd naming
-    track 99."""
+    (a closed regular-layout file whose final moov is gone), every traf's tfhd naming
+    track 99: skipped, they leave no sample to recover."""
     tree = load("fragmented.mp4")
-    tfhd = find(tree, TRAF + "/tfhd")
-    tfhd.payload = tfhd.payload[:4] + u32(99) + tfhd.payload[8:]
+    for traf in find(tree, "moof").children:
+        if traf.type == b"traf":
+            tfhd = traf.child(b"tfhd")
+            tfhd.payload = tfhd.payload[:4] + u32(99) + tfhd.payload[8:]
     ftyp = tree[0].bytes()
     rest = b"".join(b.bytes() for b in tree[1:] if b.type != b"mfra")
     return ftyp + struct.pack(">I4sQ", 1, b"mdat", 16 + len(rest)) + rest
+
+
+def no_declared_track(base):
+    """The moov with its traks and trex removed, a 'free' box of the same size after it so
+    that the fragments' offsets stay."""
+    tree = load(base)
+    moov = find(tree, "moov")
+    size = len(moov.bytes())
+    moov.children = [c for c in moov.children if c.type != b"trak"]
+    mvex = moov.child(b"mvex")
+    mvex.children = [c for c in mvex.children if c.type != b"trex"]
+    pad = size - len(moov.bytes())
+    tree.insert(tree.index(moov) + 1, Box(b"free", b"\0" * (pad - 8)))
+    return serialize(tree)
 
 
 def stsd_count(base, count):
@@ -674,7 +696,9 @@ the call named in *api* fails with exactly *errc* and a message containing *mess
 
 *api*: `open` / `open_annexb` (Demuxer::open, Annex B output off/on), `next` /
 `next_annexb` (open succeeds, reading the samples fails; `end` for errc means the file
-reads to a clean end), `scan` (open succeeds, Demuxer::scan fails), `box` (parsing the
+reads to a clean end), `scan` (open succeeds, Demuxer::scan fails), `next_warns` /
+`scan_warns` (reading every sample, or scan(), ends cleanly; the message is
+"samples per track: ID: N, ...; warning: " and Demuxer::warning()), `box` (parsing the
 top-level boxes), `recover` (edit::recover into a new file; when it repairs, the outcome
 is that of reading the repaired file, `end` if it reads to its end), `recover_in_place`
 (on a copy, which a failed repair

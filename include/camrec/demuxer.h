@@ -95,6 +95,17 @@ struct FileLayout {
   std::optional<int64_t> modification_time;
 };
 
+/// Track fragments (traf) of tracks the moov does not declare. K230's muxer can write an
+/// audio traf for track 2 while its init moov declares only track 1 (the audio track was
+/// added after the header was written): without a sample description nothing can read those
+/// samples, so they are skipped and the declared tracks read as usual.
+struct UndeclaredTracks {
+  std::vector<uint32_t> track_ids;  ///< Ascending.
+  uint64_t track_fragments = 0;     ///< trafs skipped.
+  uint64_t samples = 0;             ///< Samples they list.
+  uint64_t bytes = 0;               ///< Media bytes those samples take.
+};
+
 class Demuxer {
  public:
   static Result<std::unique_ptr<Demuxer>> open(const std::string& path, DemuxOptions options = {});
@@ -111,6 +122,12 @@ class Demuxer {
   /// Decode the whole index to fill the per-track counts and durations of tracks() (for
   /// fragmented files they are only known after reading every fragment). Rewinds.
   Status scan();
+
+  /// The fragments of undeclared tracks skipped so far: complete once next() returned false
+  /// or after scan() (each fragment is counted once, however often it is read).
+  const UndeclaredTracks& undeclared() const;
+  /// One line for people saying what undeclared() skipped, "" when nothing was.
+  std::string warning() const;
 
   struct Impl;
 

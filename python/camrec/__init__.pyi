@@ -16,7 +16,7 @@ def remux(input: Path, output: Path, *, fragmented: bool = False, faststart: boo
     """Copies every sample of an MP4 into a new camrec MP4: {'samples', 'tracks', 'skipped_tracks'}."""
 
 def recover(path: Path, output: Optional[Path] = None) -> dict:
-    """Repairs a file left by a crash: {'action', 'samples', 'video_frames', 'duration_ms', 'bytes_dropped', 'summary'}."""
+    """Repairs a file left by a crash: {'action', 'samples', 'video_frames', 'duration_ms', 'bytes_dropped', 'summary', 'warning'}."""
 
 class Packet:
     """One sample: its bytes through the buffer protocol (bytes(p), memoryview(p)) and its timing."""

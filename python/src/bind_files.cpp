@@ -322,6 +322,7 @@ void bind_files(py::module_& m) {
         d["duration_ms"] = r.duration_ms;
         d["bytes_dropped"] = r.bytes_dropped;
         d["summary"] = r.summary;
+        d["warning"] = r.warning;
         return d;
       },
       py::arg("path"), py::arg("output") = py::none(),

@@ -71,11 +71,34 @@ Result<std::unique_ptr<Demuxer>> Demuxer::open(std::unique_ptr<io::Source> sourc
 
 const std::vector<TrackInfo>& Demuxer::tracks() const { return impl_->infos; }
 const FileLayout& Demuxer::layout() const { return impl_->layout; }
+const UndeclaredTracks& Demuxer::undeclared() const { return impl_->undeclared; }
+
+std::string Demuxer::warning() const {
+  const UndeclaredTracks& u = impl_->undeclared;
+  if (u.track_fragments == 0) return "";
+  std::string ids;
+  for (size_t i = 0; i < u.track_ids.size(); ++i)
+    ids += (i == 0 ? "" : i + 1 == u.track_ids.size() ? " and " : ", ") + std::to_string(u.track_ids[i]);
+  auto plural = [](uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  return "skipped " + plural(u.track_fragments, "track fragment", "track fragments") + " (" +
+         plural(u.samples, "sample", "samples") + ", " + plural(u.bytes, "byte", "bytes") + ") of " +
+         (u.track_ids.size() == 1 ? "track " : "tracks ") + ids +
+         ", which the moov does not declare (no sample description to read them with; K230's fMP4 muxer writes "
+         "such audio fragments)";
+}
 
 Status Demuxer::Impl::open() {
   layout.file_size = source->size();
   CAMREC_RETURN_IF_ERROR(scan_top_level());
   if (!moov) return make_error(Errc::malformed, "no 'moov' box: not a playable MP4 (camrec recover may salvage it)");
+  // Fragments of undeclared tracks are skipped (see UndeclaredTracks); with no track
+  // declared at all there is nothing left to read, and an empty copy would lose everything.
+  if (moov->traks.empty() && !moof_offsets.empty())
+    return make_error(Errc::malformed, "the moov declares no track, but " + std::to_string(moof_offsets.size()) +
+                                           " movie fragment" + (moof_offsets.size() == 1 ? "" : "s") +
+                                           " follow it: their samples cannot be read without a sample description");
   CAMREC_RETURN_IF_ERROR(load_tracks());
   layout.fragmented = !moof_offsets.empty();
   layout.fragments = moof_offsets.size();

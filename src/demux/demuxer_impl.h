@@ -42,11 +42,18 @@ struct Demuxer::Impl {
   bool moov_samples_done = false;
   size_t next_moof = 0;
   std::deque<demux::SampleRef> queue;  ///< Samples of the current fragment, in decode order.
+  UndeclaredTracks undeclared;
+  /// Fragments before this offset have been counted into `undeclared` (they are read again
+  /// after rewind() and scan(), always in file order).
+  uint64_t undeclared_counted_until = 0;
 
   Status open();
   Status scan_top_level();
   Status load_tracks();
   Status load_fragment(uint64_t offset);
+  /// Walks a traf of a track the moov does not declare without reading it: returns where
+  /// its data ends, and counts it into `undeclared` when `count`.
+  Result<uint64_t> skip_undeclared(const box::TrackFragmentBox& traf, uint64_t base, bool count);
   bool next_moov_sample(demux::SampleRef& out);
   Status read_sample(const demux::SampleRef& ref, DemuxedSample& out);
   void rewind();

@@ -71,6 +71,18 @@ std::string file_summary_json(const std::string& path, const Demuxer& demuxer) {
     j.end_object();
   }
   j.end_array();
+  // Fragments of tracks the moov does not declare, skipped (Demuxer::undeclared()).
+  const UndeclaredTracks& u = demuxer.undeclared();
+  if (u.track_fragments) {
+    j.begin_object("undeclared_tracks");
+    j.begin_array("ids");
+    for (uint32_t id : u.track_ids) j.number(nullptr, uint64_t{id});
+    j.end_array();
+    j.number("track_fragments_skipped", u.track_fragments);
+    j.number("samples_skipped", u.samples);
+    j.number("bytes_skipped", u.bytes);
+    j.end_object();
+  }
   j.end_object();
   return j.text();
 }

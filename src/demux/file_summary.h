@@ -13,7 +13,9 @@ namespace camrec::demux {
 /// duration_ms, creation_time/modification_time (UTC, ISO 8601; when the file has them),
 /// brands and one object per track (id, type, codec, sample_entry, timescale,
 /// width/height or sample_rate/channels, start, duration (presented_duration), samples,
-/// key_frames, descriptions).
+/// key_frames, descriptions), and undeclared_tracks (ids, track_fragments_skipped,
+/// samples_skipped, bytes_skipped) when fragments of tracks the moov does not declare were
+/// skipped.
 /// `demuxer` must have been scan()ned so the counts cover every fragment.
 std::string file_summary_json(const std::string& path, const Demuxer& demuxer);
 

@@ -18,6 +18,40 @@ constexpr int64_t kMaxDecodeTime = int64_t{1} << 62;
 
 }  // namespace
 
+Result<uint64_t> Demuxer::Impl::skip_undeclared(const box::TrackFragmentBox& traf, uint64_t base, bool count) {
+  const auto& tfhd = traf.tfhd;
+  // Without a trex (the moov does not know the track) only the tfhd gives a default size.
+  const uint32_t default_size =
+      (tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleSizePresent) ? tfhd.default_sample_size : 0;
+  uint64_t data_pos = base;
+  uint64_t sample_count = 0, bytes = 0;
+  for (const auto& trun : traf.truns) {
+    if (trun.flags & TrackRunBox::kDataOffsetPresent) {
+      int128 pos = static_cast<int128>(base) + trun.data_offset;
+      if (pos < 0) return make_error(Errc::malformed, "trun data offset points before the file");
+      if (pos > static_cast<int128>(UINT64_MAX)) return make_error(Errc::malformed, "trun data offset points past 2^64");
+      data_pos = static_cast<uint64_t>(pos);
+    }
+    for (const auto& e : trun.entries) {
+      const uint64_t size = (trun.flags & TrackRunBox::kSampleSizePresent) ? e.sample_size : default_size;
+      auto end = checked_add(data_pos, size);
+      if (!end) return make_error(Errc::malformed, "trun data passes 2^64");
+      data_pos = *end;
+      bytes += size;
+      ++sample_count;
+    }
+  }
+  if (count) {
+    auto& u = undeclared;
+    auto at = std::lower_bound(u.track_ids.begin(), u.track_ids.end(), tfhd.track_ID);
+    if (at == u.track_ids.end() || *at != tfhd.track_ID) u.track_ids.insert(at, tfhd.track_ID);
+    ++u.track_fragments;
+    u.samples += sample_count;
+    u.bytes += bytes;
+  }
+  return data_pos;
+}
+
 Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
   uint8_t head[16];
   CAMREC_RETURN_IF_ERROR(source->read_at(moof_offset, std::span<uint8_t>(head, 8)));
@@ -35,20 +69,25 @@ Status Demuxer::Impl::load_fragment(uint64_t moof_offset) {
 
   std::vector<SampleRef> samples;
   uint64_t previous_traf_end = moof_offset;  // base when no base offset flags are set
+  // Each fragment is counted once, however often it is read (rewind, scan).
+  const bool count_undeclared = moof_offset >= undeclared_counted_until;
+  if (count_undeclared) undeclared_counted_until = moof_offset + 1;
   for (size_t traf_index = 0; traf_index < moof.trafs.size(); ++traf_index) {
     const auto& traf = moof.trafs[traf_index];
     const auto& tfhd = traf.tfhd;
-    auto it = std::find_if(tracks.begin(), tracks.end(), [&](auto& t) { return t.info.track_id == tfhd.track_ID; });
-    if (it == tracks.end())
-      return make_error(Errc::malformed, "moof at byte " + std::to_string(moof_offset) + " refers to track " +
-                                             std::to_string(tfhd.track_ID) + ", which the moov does not declare");
-    DemuxTrack& t = *it;
-    const uint32_t track_index = static_cast<uint32_t>(it - tracks.begin());
-    const box::TrackExtendsBox trex = t.trex.value_or(box::TrackExtendsBox{});
-
     uint64_t base = moof_offset;
     if (tfhd.flags & TrackFragmentHeaderBox::kBaseDataOffsetPresent) base = tfhd.base_data_offset;
     else if (!(tfhd.flags & TrackFragmentHeaderBox::kDefaultBaseIsMoof)) base = previous_traf_end;
+    auto it = std::find_if(tracks.begin(), tracks.end(), [&](auto& t) { return t.info.track_id == tfhd.track_ID; });
+    if (it == tracks.end()) {
+      // No sample description to read it with (K230 writes such trafs: see UndeclaredTracks).
+      // Skipped, but walked: the next traf's data may start where this one's ends.
+      CAMREC_ASSIGN_OR_RETURN(previous_traf_end, skip_undeclared(traf, base, count_undeclared));
+      continue;
+    }
+    DemuxTrack& t = *it;
+    const uint32_t track_index = static_cast<uint32_t>(it - tracks.begin());
+    const box::TrackExtendsBox trex = t.trex.value_or(box::TrackExtendsBox{});
     const uint32_t description = (tfhd.flags & TrackFragmentHeaderBox::kSampleDescriptionIndexPresent)
                                      ? tfhd.sample_description_index
                                      : trex.default_sample_description_index;

@@ -146,6 +146,7 @@ Result<RecoverReport> rebuild(std::unique_ptr<io::Source> source, const std::str
   RecoverReport r;
   r.action = RecoverAction::rebuilt;
   r.samples = copied->samples;
+  r.warning = demuxer->warning();
   return r;
 }
 
@@ -278,30 +279,45 @@ bool finished_file_opens(const std::string& path, const HybridShape& shape) {
   return demuxer && (*demuxer)->scan().is_ok();
 }
 
-void fill_summary(const std::string& target, RecoverReport& r) {
-  // Read the result back: the report describes what a player will find.
-  if (auto d = Demuxer::open(target)) {
-    if ((*d)->scan().is_ok()) {
-      r.samples = 0;
-      r.video_frames = 0;
-      for (const auto& t : (*d)->tracks()) {
-        r.samples += t.sample_count;
-        if (t.video) r.video_frames += t.sample_count;
-        int64_t end = rescale(t.start + static_cast<int64_t>(t.duration), t.timescale, kMilliseconds);
-        r.duration_ms = std::max<uint64_t>(r.duration_ms, static_cast<uint64_t>(std::max<int64_t>(0, end)));
-      }
-    }
+/// Reads the result back, so the report describes what a player will find: its tracks and
+/// their samples. A result that does not read is an error, never a report of "0 samples".
+Status fill_summary(const std::string& target, RecoverReport& r) {
+  auto d = Demuxer::open(target);
+  Status read = d ? (*d)->scan() : d.error();
+  if (!read.is_ok()) {
+    if (r.action == RecoverAction::none)
+      return make_error(read.code(), "'" + target + "' needs no repair (its boxes are whole), but it does not read: " +
+                                         read.message());
+    return read.with_context("the repaired file does not read back");
   }
-  const char* what = r.action == RecoverAction::none             ? "already complete"
+  r.samples = 0;
+  r.video_frames = 0;
+  r.duration_ms = 0;
+  std::string tracks;
+  for (const auto& t : (*d)->tracks()) {
+    r.samples += t.sample_count;
+    if (t.video) r.video_frames += t.sample_count;
+    int64_t end = rescale(t.start + static_cast<int64_t>(t.duration), t.timescale, kMilliseconds);
+    r.duration_ms = std::max<uint64_t>(r.duration_ms, static_cast<uint64_t>(std::max<int64_t>(0, end)));
+    tracks += std::string(tracks.empty() ? "" : ", ") + "track " + std::to_string(t.track_id) + " " +
+              (t.video ? "video" : t.audio ? "audio" : "other") + " '" + t.sample_entry + "' " +
+              std::to_string(t.sample_count) + (t.video ? " frames" : " samples");
+  }
+  // What the file itself holds that no track shows (an untouched file's undeclared tracks).
+  if (r.action == RecoverAction::none && r.warning.empty()) r.warning = (*d)->warning();
+  const char* what = r.action == RecoverAction::none             ? "already complete, nothing to repair"
                      : r.action == RecoverAction::finished_close ? "finished its interrupted close"
                      : r.action == RecoverAction::rebuilt        ? "rebuilt from its intact fragments"
                                                                  : "salvaged from its media data";
-  char line[256];
-  std::snprintf(line, sizeof line, "%s: %s; %llu samples (%llu video frames), %.3f s; %llu bytes dropped",
-                target.c_str(), what, static_cast<unsigned long long>(r.samples),
-                static_cast<unsigned long long>(r.video_frames), static_cast<double>(r.duration_ms) / 1000,
-                static_cast<unsigned long long>(r.bytes_dropped));
-  r.summary = line;
+  const size_t count = (*d)->tracks().size();
+  char numbers[160];
+  std::snprintf(numbers, sizeof numbers, "%llu samples (%llu video frames), %.3f s; %llu bytes dropped; %zu track%s",
+                static_cast<unsigned long long>(r.samples), static_cast<unsigned long long>(r.video_frames),
+                static_cast<double>(r.duration_ms) / 1000, static_cast<unsigned long long>(r.bytes_dropped), count,
+                count == 1 ? "" : "s");
+  r.summary = target + ": " + what + "; " + numbers;
+  if (!tracks.empty()) r.summary += ": " + tracks;
+  return Status::ok();
 }
 
 }  // namespace
@@ -344,7 +360,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
       auto overlay = std::make_unique<OverlaySource>(std::move(base), std::move(patch));
       CAMREC_ASSIGN_OR_RETURN(report, rebuild(std::move(overlay), out, Layout::regular));
       if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
-      fill_summary(target, report);
+      CAMREC_RETURN_IF_ERROR(fill_summary(target, report));
       return report;
     }
   }
@@ -374,7 +390,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
       CAMREC_RETURN_IF_ERROR(sink->close());
     }
     report.action = RecoverAction::finished_close;
-    fill_summary(target, report);
+    CAMREC_RETURN_IF_ERROR(fill_summary(target, report));
     return report;
   } else {
     // A complete file is left alone, unless it is a regular-layout recording that never
@@ -383,7 +399,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
     const bool torn = !top.complete();
     if (!torn && !shape.hybrid && pending.renames.empty()) {
       report.action = RecoverAction::none;
-      fill_summary(path, report);
+      CAMREC_RETURN_IF_ERROR(fill_summary(path, report));
       return report;
     }
     uint64_t used = 0;
@@ -406,7 +422,7 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
     report.bytes_dropped = src->size() - used;
   }
   if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
-  fill_summary(target, report);
+  CAMREC_RETURN_IF_ERROR(fill_summary(target, report));
   return report;
 }
 

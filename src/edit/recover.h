@@ -38,11 +38,17 @@ struct RecoverReport {
   uint64_t video_frames = 0;
   uint64_t duration_ms = 0;
   uint64_t bytes_dropped = 0;  ///< Bytes of the input that could not be used.
-  std::string summary;         ///< One line for people.
+  /// One line for people: what was done, the samples, the duration and each track with
+  /// its sample count, as read back from the result.
+  std::string summary;
+  /// What reading the input skipped (fragments of tracks its moov does not declare), for
+  /// people; empty when nothing was.
+  std::string warning;
 };
 
 /// Repairs `path` (see the file comment). Errors: not_found, malformed (nothing to salvage:
-/// no fragment, no moov and no in-band parameter sets), and the I/O errors of writing.
+/// no fragment, no moov and no in-band parameter sets; a complete file that does not read),
+/// and the I/O errors of writing.
 Result<RecoverReport> recover(const std::string& path, const RecoverOptions& options = {});
 
 }  // namespace camrec::edit

@@ -94,18 +94,37 @@ std::vector<uint8_t> read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-Outcome demux(const fs::path& path, bool annexb, bool read_samples, bool scan) {
+/// A clean end with what the demuxer skipped: "samples per track: 1: N, 2: M; warning: ..."
+/// (the samples each track gave, then Demuxer::warning()).
+Outcome with_warning(const Demuxer& d, const std::vector<uint64_t>& counts) {
+  Outcome o;
+  o.message = "samples per track:";
+  for (size_t i = 0; i < counts.size(); ++i)
+    o.message += (i ? ", " : " ") + std::to_string(d.tracks()[i].track_id) + ": " + std::to_string(counts[i]);
+  o.message += "; warning: " + d.warning();
+  return o;
+}
+
+Outcome demux(const fs::path& path, bool annexb, bool read_samples, bool scan, bool warns = false) {
   DemuxOptions options;
   options.annexb = annexb;
   auto d = Demuxer::open(path.string(), options);
   if (!d) return Outcome::of(d.error());
-  if (scan) return Outcome::of((*d)->scan());
+  if (scan) {
+    Status s = (*d)->scan();
+    if (!s.is_ok() || !warns) return Outcome::of(s);
+    std::vector<uint64_t> counts;
+    for (const auto& t : (*d)->tracks()) counts.push_back(t.sample_count);
+    return with_warning(**d, counts);
+  }
   if (!read_samples) return {};
   DemuxedSample sample;
+  std::vector<uint64_t> counts((*d)->tracks().size());
   while (true) {
     auto more = (*d)->next(sample);
     if (!more) return Outcome::of(more.error());
-    if (!*more) return {};
+    if (!*more) return warns ? with_warning(**d, counts) : Outcome{};
+    ++counts[sample.track];
   }
 }
 
@@ -512,6 +531,8 @@ Outcome run(const Case& c) {
   if (c.api == "next") return demux(path, false, true, false);
   if (c.api == "next_annexb") return demux(path, true, true, false);
   if (c.api == "scan") return demux(path, false, false, true);
+  if (c.api == "next_warns") return demux(path, false, true, false, true);
+  if (c.api == "scan_warns") return demux(path, false, false, true, true);
   if (c.api == "box") return parse_boxes(path);
   if (c.api == "recover") return recover(path);
   if (c.api == "recover_in_place") return recover_in_place(path);

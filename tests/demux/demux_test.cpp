@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "camrec/demuxer.h"
+#include "box/boxes.h"
 #include "camrec/muxer.h"
+#include "testing/k230_fragments.h"
 #include "testing/probe_util.h"
 #include "testing/stream_fixtures.h"
 #include "testing/test_util.h"
@@ -298,6 +300,87 @@ TEST(DemuxAnnexB, OwnFileDecodesToTheSameFrames) {
   }
   ASSERT_TRUE(testing::write_file(dir.file("back.h264"), bytes));
   EXPECT_EQ(testing::video_frame_md5s(dir.file("back.h264")), testing::video_frame_md5s(es));
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Fragments of a track the moov does not declare (K230's fMP4 with audio).
+
+TEST(DemuxUndeclaredTrack, DeclaredTrackReadsWhole_UndeclaredTrafsSkippedAndCountedOnce) {
+  testing::TempDir dir;
+  auto k230 = testing::make_k230_fragmented(dir.path().string());
+  ASSERT_FALSE(k230.path.empty());
+  ASSERT_GT(k230.audio_fragments, 1);
+  Demuxed complete = demux_all(k230.complete);
+  Demuxed d = demux_all(k230.path);
+  ASSERT_EQ(d.tracks.size(), 1u);
+  EXPECT_TRUE(d.tracks[0].video);
+  EXPECT_EQ(d.tracks[0].sample_count, static_cast<uint64_t>(k230.video_frames));
+  auto want = of_track(complete, 0);
+  ASSERT_EQ(d.samples.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(d.samples[i].track, 0u);
+    EXPECT_EQ(d.samples[i].pts, want[i].pts) << i;
+    EXPECT_EQ(d.samples[i].dts, want[i].dts) << i;
+    EXPECT_EQ(d.samples[i].sync, want[i].sync) << i;
+    EXPECT_EQ(d.samples[i].offset, want[i].offset) << i;
+    EXPECT_TRUE(d.samples[i].data == want[i].data) << "sample " << i << " differs";
+  }
+
+  // scan() then every sample: each fragment counted once.
+  auto demuxer = Demuxer::open(k230.path);
+  ASSERT_TRUE(demuxer.has_value()) << demuxer.error().to_string();
+  EXPECT_EQ((*demuxer)->warning(), "") << "nothing is skipped before a fragment is read";
+  ASSERT_TRUE((*demuxer)->scan().is_ok());
+  ASSERT_TRUE((*demuxer)->scan().is_ok());
+  DemuxedSample s;
+  while (true) {
+    auto more = (*demuxer)->next(s);
+    ASSERT_TRUE(more.has_value()) << more.error().to_string();
+    if (!*more) break;
+  }
+  const UndeclaredTracks& u = (*demuxer)->undeclared();
+  EXPECT_EQ(u.track_ids, std::vector<uint32_t>{2});
+  EXPECT_EQ(u.track_fragments, static_cast<uint64_t>(k230.audio_fragments));
+  EXPECT_EQ(u.samples, static_cast<uint64_t>(k230.audio_samples));
+  uint64_t audio_bytes = 0;
+  for (const auto& a : of_track(complete, 1)) audio_bytes += a.data.size();
+  EXPECT_EQ(u.bytes, audio_bytes);
+  const std::string w = (*demuxer)->warning();
+  EXPECT_NE(w.find("skipped " + std::to_string(k230.audio_fragments) + " track fragments (" +
+                   std::to_string(k230.audio_samples) + " samples, " + std::to_string(audio_bytes) +
+                   " bytes) of track 2, which the moov does not declare"),
+            std::string::npos)
+      << w;
+}
+
+TEST(DemuxUndeclaredTrack, FragmentsWithoutAnyDeclaredTrackAreRefused) {
+  testing::TempDir dir;
+  auto k230 = testing::make_k230_fragmented(dir.path().string(), 30);
+  ASSERT_FALSE(k230.path.empty());
+  // The video track goes too: nothing the fragments carry can be read.
+  auto bytes = testing::read_file(k230.path);
+  auto boxes = testing::top_level_boxes(bytes);
+  ASSERT_GE(boxes.size(), 3u);
+  ASSERT_EQ(boxes[1].type, "moov");
+  auto moov = box::parse_box<box::MovieBox>(
+      std::span<const uint8_t>(bytes).subspan(static_cast<size_t>(boxes[1].offset), static_cast<size_t>(boxes[1].size)));
+  ASSERT_TRUE(moov.has_value());
+  moov->traks.clear();
+  moov->mvex->trex.clear();
+  auto new_moov = box::serialize_box(*moov);
+  box::FreeSpaceBox filler;
+  filler.data.assign(static_cast<size_t>(boxes[1].size - new_moov.size() - 8), 0);
+  auto free_bytes = box::serialize_box(filler);
+  new_moov.insert(new_moov.end(), free_bytes.begin(), free_bytes.end());
+  std::copy(new_moov.begin(), new_moov.end(), bytes.begin() + static_cast<ptrdiff_t>(boxes[1].offset));
+  const std::string path = dir.file("no_track.mp4");
+  ASSERT_TRUE(testing::write_file(path, bytes));
+  auto demuxer = Demuxer::open(path);
+  ASSERT_FALSE(demuxer.has_value());
+  EXPECT_EQ(demuxer.error().code(), Errc::malformed);
+  EXPECT_NE(demuxer.error().message().find("the moov declares no track, but"), std::string::npos)
+      << demuxer.error().message();
 }
 
 }  // namespace

@@ -162,6 +162,8 @@ int run_extract(const ExtractOptions& o) {
     if (!s.is_ok()) return report_error("extract", s);
     w->data_bytes += sample.data.size();
   }
+  if (!(*demuxer)->warning().empty())
+    std::fprintf(stderr, "camrec extract: warning: %s\n", (*demuxer)->warning().c_str());
   for (auto& w : writers) {
     if (!w) continue;
     if (w->kind == TrackWriter::Kind::wav) {

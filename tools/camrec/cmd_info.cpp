@@ -51,6 +51,8 @@ int run_info(const InfoOptions& o) {
   if (!demuxer) return report_error("info", demuxer.error());
   Status s = (*demuxer)->scan();
   if (!s.is_ok()) return report_error("info", s);
+  if (!(*demuxer)->warning().empty())
+    std::fprintf(stderr, "camrec info: %s: warning: %s\n", o.path.c_str(), (*demuxer)->warning().c_str());
   const auto& layout = (*demuxer)->layout();
   const auto& tracks = (*demuxer)->tracks();
   const double duration = static_cast<double>(demux::movie_duration_ms(layout, tracks)) / 1000.0;

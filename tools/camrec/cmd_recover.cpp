@@ -44,6 +44,7 @@ int run_recover(const RecoverCliOptions& o) {
                                                                    "': no intact fragment and no video with its "
                                                                    "parameter sets"));
   }
+  if (!report->warning.empty()) std::fprintf(stderr, "camrec recover: warning: %s\n", report->warning.c_str());
   std::printf("%s\n", report->summary.c_str());
   return kExitOk;
 }

@@ -94,7 +94,10 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
 }
 
 Status remux_mp4(const RemuxOptions& o, Demuxer& demuxer, MediaWriter& muxer, uint64_t& frames) {
-  CAMREC_ASSIGN_OR_RETURN(auto report, edit::copy_samples(demuxer, muxer));
+  auto copied = edit::copy_samples(demuxer, muxer);
+  // Said once, with the totals, whether or not the copy got to the end.
+  if (!demuxer.warning().empty()) std::fprintf(stderr, "camrec remux: warning: %s\n", demuxer.warning().c_str());
+  CAMREC_ASSIGN_OR_RETURN(auto report, std::move(copied));
   for (const auto& skipped : report.skipped_tracks)
     if (!o.quiet) std::fprintf(stderr, "camrec remux: %s not copied: camrec does not mux that codec\n", skipped.c_str());
   frames = report.samples;
