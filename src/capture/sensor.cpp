@@ -88,6 +88,18 @@ Status Sensor::set_framesize(uint32_t width, uint32_t height, uint32_t chn, uint
   std::lock_guard lock(config_mutex_);
   CAMREC_RETURN_IF_ERROR(check_channel(chn, false));
   if (!finished_) return make_error(Errc::wrong_state, "set_framesize while the sensor runs");
+  return set_size(width, height, chn, alignment);
+}
+
+Status Sensor::resize(uint32_t width, uint32_t height, uint32_t chn) {
+  std::lock_guard lock(config_mutex_);
+  CAMREC_RETURN_IF_ERROR(check_channel(chn, true));
+  CAMREC_RETURN_IF_ERROR(set_size(width, height, chn, channels_[chn].align_log2));
+  ++channel_changes_;
+  return Status::ok();
+}
+
+Status Sensor::set_size(uint32_t width, uint32_t height, uint32_t chn, uint32_t alignment) {
   if (width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0) {
     return make_error(Errc::invalid_argument, "frame size " + std::to_string(width) + "x" +
                                                   std::to_string(height) +
@@ -169,12 +181,18 @@ void Sensor::capture_loop() {
     std::shared_ptr<FramePool> pool;
   };
   std::vector<Output> outputs;
-  {
-    std::lock_guard lock(config_mutex_);
+  uint64_t changes = 0;
+  auto read_outputs = [&] {  // config_mutex_ held
+    outputs.clear();
     for (uint32_t i = 0; i < kMaxChannels; ++i) {
       const Channel& ch = channels_[i];
       if (ch.enabled) outputs.push_back({i, ch.width, ch.height, ch.format, ch.pool});
     }
+    changes = channel_changes_;
+  };
+  {
+    std::lock_guard lock(config_mutex_);
+    read_outputs();
   }
   auto finish = [this](Status why) {
     {
@@ -195,6 +213,10 @@ void Sensor::capture_loop() {
   for (;;) {
     auto src = source_->next_frame();
     if (!src) return finish(src.error());
+    {
+      std::lock_guard lock(config_mutex_);
+      if (changes != channel_changes_) read_outputs();
+    }
     const Frame& in = **src;
     for (const Output& out : outputs) {
       FramePtr frame;

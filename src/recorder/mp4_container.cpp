@@ -96,6 +96,16 @@ Status Mp4Container::Process() {
   return Status::ok();
 }
 
+Status Mp4Container::ReconfigureVideo(uint32_t width, uint32_t height, uint32_t bitrate_kbps) {
+  switch (state_) {
+    case State::started: return recorder_->reconfigure_video(width, height, bitrate_kbps);
+    case State::destroyed: return wrong_state("ReconfigureVideo", state_, "call Create and Start first");
+    case State::created: return wrong_state("ReconfigureVideo", state_, "call Start first");
+    case State::stopped: return wrong_state("ReconfigureVideo", state_, "the file is finished");
+  }
+  return Status::ok();
+}
+
 Status Mp4Container::Stop() {
   if (state_ == State::destroyed) return wrong_state("Stop", state_, "call Create first");
   state_ = State::stopped;

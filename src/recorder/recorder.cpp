@@ -107,6 +107,7 @@ Status Recorder::build(const WriterFactory& make_writer) {
   attr.rc_mode = config_.rate_control;
   attr.preset = config_.preset;
   CAMREC_RETURN_IF_ERROR(encoder_->Create(chn, attr));
+  video_attr_ = attr;
 
   if (config_.audio) {
     // The tone and a capture device are asked for the codec's format; a WAV file has its own.
@@ -187,6 +188,52 @@ Status Recorder::start() {
     CAMREC_RETURN_IF_ERROR(audio_source_->start());
     audio_thread_ = std::thread([this] { audio_loop(); });
   }
+  return Status::ok();
+}
+
+Status Recorder::reconfigure_video(uint32_t width, uint32_t height, uint32_t bitrate_kbps) {
+  if (state_ == State::built)
+    return make_error(Errc::wrong_state, "recorder: reconfigure_video when built: call start first (or give the "
+                                         "size and bitrate in the config)");
+  if (state_ == State::stopped)
+    return make_error(Errc::wrong_state, "recorder: reconfigure_video when stopped: the output is closed");
+  if (video_done_ || input_closed_)
+    return make_error(Errc::wrong_state, "recorder: reconfigure_video after the video ended (a limit or the end of "
+                                         "the source)");
+  const uint32_t chn = config_.encoder_channel;
+  // One change at a time: the encoder tells a new size's frames from the old one's by their
+  // size alone, so a change replaced while frames of its size are on their way would leave
+  // them without a channel that takes them.
+  if (encoder_->stats(chn).reconfigurations != reconfigurations_)
+    return make_error(Errc::wrong_state, "recorder: reconfigure_video: the change to " + std::to_string(config_.width) +
+                                             "x" + std::to_string(config_.height) +
+                                             " has not reached the encoder yet (it starts at the next frame "
+                                             "captured): call process() and try again");
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width == 0 || height == 0)
+    return make_error(Errc::invalid_argument, "recorder: reconfigure_video: picture size " + size + " has a zero side");
+  if (width % 2 != 0 || height % 2 != 0)
+    return make_error(Errc::invalid_argument, "recorder: reconfigure_video: picture size " + size +
+                                                  " has an odd side (NV12 pictures have even sides)");
+  media::ChnAttr attr = video_attr_;
+  // The sensor aligns the width up to 16 and the channel must take its frames as they come.
+  attr.pic_width = (width + 15) / 16 * 16;
+  attr.pic_height = height;
+  attr.bit_rate = bitrate_kbps;
+  // The encoder first: it switches only at the first frame of the new size, so frames of the
+  // old size still on their way are coded as before, and when the sensor then refuses the
+  // size, the unchanged attributes cancel the switch before any frame needed it.
+  CAMREC_RETURN_IF_ERROR(encoder_->SetChnAttr(chn, attr).with_context("recorder: reconfigure_video"));
+  if (Status s = sensor_->resize(width, height, 0); !s.is_ok()) {
+    (void)encoder_->SetChnAttr(chn, video_attr_);
+    return s.with_context("recorder: reconfigure_video");
+  }
+  // Attributes equal to the channel's change nothing (and the encoder counts nothing).
+  if (attr != video_attr_) ++reconfigurations_;
+  video_attr_ = attr;
+  config_.width = attr.pic_width;
+  config_.height = attr.pic_height;
+  config_.bitrate_kbps = bitrate_kbps;
   return Status::ok();
 }
 

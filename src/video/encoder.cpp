@@ -127,6 +127,7 @@ struct Encoder::Channel {
   std::deque<Stream> ready;
   std::map<uint64_t, Stream> outstanding;
   bool idr_requested = false;
+  std::optional<ChnAttr> pending;  // SetChnAttr's attributes, for the first frame of their size
   uint64_t arrivals = 0;          // frames offered, for frame-rate conversion
   int64_t pictures_since_idr = -1;  // -1: no picture since Start
   std::vector<uint8_t> header_sent;  // the HEADER handed out since Start; empty: none yet
@@ -139,6 +140,8 @@ struct Encoder::Channel {
   void queue_pictures(std::vector<EncodedPicture>& pics);
   // Output buffers the next frame may need (mutex held).
   size_t buffers_for_next_frame() const;
+  // Makes the pending attributes the channel's (`lock` holds mutex; encode_mutex held).
+  Status apply_pending(uint32_t chn, std::unique_lock<std::mutex>& lock);
 };
 
 Encoder::Encoder(uint32_t dev) : dev_(dev) {
@@ -238,6 +241,7 @@ Status Encoder::Create(uint32_t chn, const ChnAttr& attr) {
   ch.codec = std::move(codec);
   ch.state = State::created;
   ch.idr_requested = false;
+  ch.pending.reset();
   ch.arrivals = 0;
   ch.stats = {};
   return Status::ok();
@@ -306,6 +310,7 @@ Status Encoder::Destroy(uint32_t chn) {
   std::lock_guard encode_lock(ch.encode_mutex);
   std::lock_guard lock(ch.mutex);
   ch.codec.reset();
+  ch.pending.reset();
   ch.ready.clear();
   ch.outstanding.clear();
   ch.state = State::none;
@@ -370,6 +375,9 @@ Status Encoder::send(uint32_t chn, const Frame& frame, int timeout_ms, bool from
   if (ch.state != State::started) {
     return make_error(Errc::wrong_state, "SendFrame: " + chn_name(chn) + " is not started");
   }
+  if (ch.pending && frame.width() == ch.pending->pic_width && frame.height() == ch.pending->pic_height) {
+    CAMREC_RETURN_IF_ERROR(ch.apply_pending(chn, lock));
+  }
   // Frame-rate conversion: keep frame i when it starts a new dst-rate slot.
   const uint64_t i = ch.arrivals++;
   const uint64_t src = ch.attr.src_frame_rate, dst = ch.attr.dst_frame_rate;
@@ -429,6 +437,36 @@ Status Encoder::send(uint32_t chn, const Frame& frame, int timeout_ms, bool from
   ch.refused = Status::ok();
   ch.input_end.reset();
   ch.queue_pictures(pics);
+  return Status::ok();
+}
+
+Status Encoder::Channel::apply_pending(uint32_t chn, std::unique_lock<std::mutex>& lock) {
+  Channel& ch = *this;
+  const ChnAttr next = *ch.pending;
+  lock.unlock();
+  // The new codec opens before the old one is drained: when it cannot open, the old one
+  // still codes the frames of its size, and each frame of the new size is refused with why.
+  auto opened = open_codec(next);
+  std::vector<EncodedPicture> pics;
+  Status flushed = opened ? ch.codec->flush(pics) : Status::ok();
+  lock.lock();
+  ch.queue_pictures(pics);
+  Status s = !opened ? opened.error() : flushed;
+  if (!s.is_ok()) {
+    ch.refused = s.with_context("reconfiguring " + chn_name(chn));
+    ch.out_cv.notify_all();
+    return ch.refused;
+  }
+  ch.codec = std::move(*opened);
+  ch.attr = next;
+  ch.pending.reset();
+  ++ch.stats.reconfigurations;
+  // A restart, as K230 programs make it with Stop/Destroy/Create/Start: the rate conversion
+  // counts afresh, the first picture is an IDR, and a HEADER pack comes before it even when
+  // the parameter sets did not change (a bitrate change), which readers absorb.
+  ch.arrivals = 0;
+  ch.pictures_since_idr = -1;
+  ch.header_sent.clear();
   return Status::ok();
 }
 
@@ -556,6 +594,27 @@ Status Encoder::RequestIdr(uint32_t chn) {
   std::lock_guard lock(ch.mutex);
   if (ch.state == State::none) return make_error(Errc::wrong_state, chn_name(chn) + " is not created");
   ch.idr_requested = true;
+  return Status::ok();
+}
+
+Status Encoder::SetChnAttr(uint32_t chn, const ChnAttr& attr) {
+  CAMREC_RETURN_IF_ERROR(check_chn(chn));
+  VideoCodecConfig checked;
+  CAMREC_RETURN_IF_ERROR(check_attr(attr, checked).with_context("SetChnAttr on " + chn_name(chn)));
+  Channel& ch = *channels_[chn];
+  std::lock_guard lock(ch.mutex);
+  if (ch.state == State::none) return make_error(Errc::wrong_state, "SetChnAttr: " + chn_name(chn) + " is not created");
+  if (attr.payload_type != ch.attr.payload_type) {
+    return make_error(Errc::invalid_argument, "SetChnAttr: " + chn_name(chn) + " codes payload type " +
+                                                  std::to_string(ch.attr.payload_type) + ", not " +
+                                                  std::to_string(attr.payload_type) +
+                                                  ": another codec needs the channel destroyed and created again");
+  }
+  if (attr == ch.attr) {
+    ch.pending.reset();
+  } else {
+    ch.pending = attr;
+  }
   return Status::ok();
 }
 

@@ -26,8 +26,8 @@ Mp4CfgStr small_config(const std::string& file) {
   return cfg;
 }
 
-// The calls in the order Create, Start, Process, Stop, Destroy.
-const char* const kCalls[] = {"Create", "Start", "Process", "Stop", "Destroy"};
+// The calls in the order Create, Start, Process, Stop, Destroy, and camrec's ReconfigureVideo.
+const char* const kCalls[] = {"Create", "Start", "Process", "Stop", "Destroy", "ReconfigureVideo"};
 
 Status call(Mp4Container& c, int which, const std::string& file) {
   switch (which) {
@@ -35,7 +35,8 @@ Status call(Mp4Container& c, int which, const std::string& file) {
     case 1: return c.Start();
     case 2: return c.Process();
     case 3: return c.Stop();
-    default: return c.Destroy();
+    case 4: return c.Destroy();
+    default: return c.ReconfigureVideo(320, 240, 1000);
   }
 }
 
@@ -52,21 +53,21 @@ void reach(Mp4Container& c, State state, const std::string& file) {
 struct Row {
   State state;
   // Per call: the state after it when it succeeds, or nullopt when it must be wrong_state.
-  std::optional<State> after[5];
+  std::optional<State> after[6];
 };
 
 TEST(StateTable, Mp4ContainerEveryCallInEveryState) {
   const std::optional<State> wrong;
   const Row rows[] = {
-      {State::destroyed, {State::created, wrong, wrong, wrong, State::destroyed}},
-      {State::created, {wrong, State::started, wrong, State::stopped, State::destroyed}},
-      {State::started, {wrong, wrong, State::started, State::stopped, State::destroyed}},
-      {State::stopped, {wrong, wrong, wrong, State::stopped, State::destroyed}},
+      {State::destroyed, {State::created, wrong, wrong, wrong, State::destroyed, wrong}},
+      {State::created, {wrong, State::started, wrong, State::stopped, State::destroyed, wrong}},
+      {State::started, {wrong, wrong, State::started, State::stopped, State::destroyed, State::started}},
+      {State::stopped, {wrong, wrong, wrong, State::stopped, State::destroyed, wrong}},
   };
   TempDir dir;
   int n = 0;
   for (const Row& row : rows) {
-    for (int which = 0; which < 5; ++which) {
+    for (int which = 0; which < 6; ++which) {
       SCOPED_TRACE(std::string(kCalls[which]) + " when " + to_string(row.state));
       const std::string file = dir.file("c" + std::to_string(n++) + ".mp4");
       Mp4Container c;
@@ -105,25 +106,23 @@ TEST(StateTable, Mp4ContainerCancelBeforeStart) {
   EXPECT_TRUE(c.Destroy().is_ok());
 }
 
-enum class Call { start, process, stop };
-
 TEST(StateTable, RecorderEveryCallInEveryState) {
   using RState = Recorder::State;
   struct RRow {
     RState state;
-    std::optional<RState> after[3];
+    std::optional<RState> after[4];
   };
   const std::optional<RState> wrong;
   const RRow rows[] = {
-      {RState::built, {RState::started, wrong, RState::stopped}},
-      {RState::started, {wrong, RState::started, RState::stopped}},
-      {RState::stopped, {wrong, wrong, RState::stopped}},
+      {RState::built, {RState::started, wrong, RState::stopped, wrong}},
+      {RState::started, {wrong, RState::started, RState::stopped, RState::started}},
+      {RState::stopped, {wrong, wrong, RState::stopped, wrong}},
   };
-  const char* names[] = {"start", "process", "stop"};
+  const char* names[] = {"start", "process", "stop", "reconfigure_video"};
   TempDir dir;
   int n = 0;
   for (const RRow& row : rows) {
-    for (int which = 0; which < 3; ++which) {
+    for (int which = 0; which < 4; ++which) {
       SCOPED_TRACE(std::string(names[which]) + " in state " + std::to_string(static_cast<int>(row.state)));
       RecorderConfig rc;
       rc.width = 160;
@@ -139,7 +138,10 @@ TEST(StateTable, RecorderEveryCallInEveryState) {
       if (row.state != RState::built) ASSERT_TRUE(rec.start().is_ok());
       if (row.state == RState::stopped) ASSERT_TRUE(rec.stop().is_ok());
       ASSERT_EQ(rec.state(), row.state);
-      Status s = which == 0 ? rec.start() : which == 1 ? rec.process() : rec.stop();
+      Status s = which == 0   ? rec.start()
+                 : which == 1 ? rec.process()
+                 : which == 2 ? rec.stop()
+                              : rec.reconfigure_video(320, 240, 1000);
       if (row.after[which]) {
         EXPECT_TRUE(s.is_ok()) << s.to_string();
         EXPECT_EQ(rec.state(), *row.after[which]);

@@ -65,6 +65,8 @@ struct ChnAttr {
   /// HEADER and glue it in front of them (kd_mp4_write_frame needs it only once). True:
   /// a HEADER pack before every I pack.
   bool header_before_every_idr = false;
+
+  bool operator==(const ChnAttr&) const = default;
 };
 
 /// K230's ChnAttrStr(payload, profile, w, h, bit_rate, gopLen, src_frame_rate, dst_frame_rate).
@@ -91,6 +93,7 @@ struct EncoderChannelStats {
   uint64_t pictures_out = 0;    ///< Coded pictures queued for GetStream.
   uint64_t idr_out = 0;         ///< Of which IDR pictures.
   uint64_t bytes_out = 0;       ///< Bytes of all packs.
+  uint64_t reconfigurations = 0;  ///< SetChnAttr changes made (at a frame of their size).
 };
 
 /// The encoder device. Create with Encoder::create(); registered at
@@ -146,6 +149,16 @@ class Encoder final : public FrameSink {
   Status ReleaseStream(uint32_t chn, StreamData& stream);
   /// Makes the next coded frame an IDR. Errors: wrong_state when not created.
   Status RequestIdr(uint32_t chn);
+  /// New attributes for a created channel (camrec extension; on the K230 a program stops,
+  /// destroys and creates the channel again). They take effect at the first frame of their
+  /// size that SendFrame or the link brings (the next frame when the size stays), so frames
+  /// of the old size still on their way are coded as before: the codec is drained (its last
+  /// pictures come out first), reopened with the new attributes, and that frame is an IDR
+  /// after a HEADER pack. One change waits at a time: a newer one replaces it, and
+  /// attributes equal to the current ones cancel it (frames of its size already on their
+  /// way are then refused as of another size: wait for stats().reconfigurations). Errors: invalid_argument as Create's and for another payload type (a new codec
+  /// needs a new channel); wrong_state when not created.
+  Status SetChnAttr(uint32_t chn, const ChnAttr& attr);
   /// Counters of channel `chn` (zeros when it does not exist).
   EncoderChannelStats stats(uint32_t chn) const;
   /// The state of channel `chn` (none for a channel outside 0..3).

@@ -83,6 +83,11 @@ class Sensor final : public FrameSource {
   /// invalid_argument for a zero or odd size, a size below 64x64 or above 8192 after
   /// alignment, alignment > 12 or a bad channel; wrong_state while running.
   Status set_framesize(uint32_t width, uint32_t height, uint32_t chn = 0, uint32_t alignment = 0);
+  /// Changes enabled channel `chn`'s output size, also while running (camrec extension: the
+  /// K230 sizes a channel only while stopped). The next frame captured has the new size,
+  /// aligned as set_framesize aligns it; frames already delivered keep theirs. Errors:
+  /// invalid_argument as set_framesize's, and for a channel that is not enabled.
+  Status resize(uint32_t width, uint32_t height, uint32_t chn = 0);
   /// Sets channel `chn`'s pixel format (YUV420SP, GRAYSCALE, RGB888, or i420) and enables
   /// it. Errors: invalid_argument for a bad channel; wrong_state while running.
   Status set_pixformat(PixelFormat format, uint32_t chn = 0);
@@ -135,6 +140,7 @@ class Sensor final : public FrameSource {
   void set_defaults();
   void capture_loop();
   Status check_channel(uint32_t chn, bool need_enabled) const;
+  Status set_size(uint32_t width, uint32_t height, uint32_t chn, uint32_t alignment);  // config_mutex_ held
 
   const uint32_t id_;
   const ScaleFit fit_;
@@ -160,6 +166,7 @@ class Sensor final : public FrameSource {
   bool stopped_by_call_ = false;  // capture ended by stop(), not by the source
   Status last_error_;
   uint64_t next_subscription_ = 1;
+  uint64_t channel_changes_ = 0;  // resize() calls, so the capture thread picks them up
 };
 
 }  // namespace camrec::media

@@ -66,6 +66,10 @@ class Mp4Container {
   /// Writes one video frame (every pack of the GetStream) and the audio captured meanwhile.
   /// Errors: wrong_state unless started; the muxer's and encoder's errors.
   Status Process();
+  /// camrec extension (not in K230): a new picture size and bitrate from the next frame
+  /// captured on, as Recorder::reconfigure_video (a key frame and a second sample
+  /// description there). Errors: wrong_state unless started; Recorder::reconfigure_video's.
+  Status ReconfigureVideo(uint32_t width, uint32_t height, uint32_t bitrate_kbps);
   /// Stops capture and finishes the file (nothing the encoder holds is lost): created or
   /// started -> stopped (a Stop before Start leaves a file without frames). Again when
   /// stopped: ok. Errors: wrong_state when destroyed; the file's close errors.

@@ -111,6 +111,19 @@ class Recorder {
   /// Returns end_of_stream once a limit or the end of a file source is reached. Errors:
   /// wrong_state before start and after stop.
   Status process(int timeout_ms = 2000);
+  /// Changes the picture size and bitrate while recording, as K230 programs change the
+  /// channel attributes: the sensor scales the next frame it captures to `width` x `height`
+  /// (letterboxed for another aspect ratio; the width aligned up to 16), and the encoder
+  /// channel restarts at that frame with `bitrate_kbps`, coding it as a key frame after new
+  /// parameter sets. Frames captured before keep the old size. The file gets a second sample
+  /// description (stsd entry) from that key frame on, in every layout; players switch size
+  /// there. Call it on the thread that calls process(). Errors: wrong_state before start,
+  /// after stop, once the video ended (a limit, the end of a file source) and while the
+  /// previous change has not reached the encoder (call process() and try again);
+  /// invalid_argument for a zero or odd side (NV12 pictures have even sides), a size outside
+  /// 64x64..8192x8192 or a bitrate outside 1..800000 kbit/s. After an error the recording
+  /// goes on as before.
+  Status reconfigure_video(uint32_t width, uint32_t height, uint32_t bitrate_kbps);
   /// Stops capture, drains the encoder (no frame it accepted is lost, unless a frame limit
   /// was reached), writes the audio up to the end of the last frame, and closes the writer.
   /// Idempotent.
@@ -120,7 +133,8 @@ class Recorder {
   /// The current state (the thread that calls start/process/stop).
   State state() const { return state_; }
   /// The config as recorded: the source's own size and rate filled in where the config left
-  /// them 0, the encoder's width (a multiple of 16).
+  /// them 0, the encoder's width (a multiple of 16); after reconfigure_video, its size and
+  /// bitrate.
   const RecorderConfig& config() const { return config_; }
   /// The audio source's own format (before any conversion to audio_rate/audio_channels);
   /// zeros without audio.
@@ -143,6 +157,8 @@ class Recorder {
   std::shared_ptr<media::Sensor> sensor_;
   std::shared_ptr<media::Encoder> encoder_;
   std::unique_ptr<media::Link> link_;
+  media::ChnAttr video_attr_;  ///< The encoder channel's attributes (reconfigure_video changes them).
+  uint64_t reconfigurations_ = 0;  ///< reconfigure_video calls that succeeded.
   std::unique_ptr<media::AudioSource> audio_source_;
   std::unique_ptr<media::AudioEncoder> audio_encoder_;
   media::AudioFormat audio_input_{0, 0};
