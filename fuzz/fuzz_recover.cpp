@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ofstream f(input, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));
   }
+  fs::remove(output);  // recover writes a new file only
   camrec::edit::RecoverOptions options;
   if (!in_place) options.output = output.string();
   auto report = camrec::edit::recover(input.string(), options);

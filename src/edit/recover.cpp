@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "box/boxes.h"
 #include "box/top_level.h"
@@ -322,20 +323,15 @@ Status fill_summary(const std::string& target, RecoverReport& r) {
 
 }  // namespace
 
-Result<RecoverReport> recover(const std::string& path, const RecoverOptions& options) {
+namespace {
+
+/// recover() writing the repaired file to `out`: the temporary file of an in-place repair,
+/// or options.output.
+Result<RecoverReport> repair(const std::string& path, const RecoverOptions& options, const std::string& out) {
   CAMREC_ASSIGN_OR_RETURN(auto src, io::FileSource::open(path));
   CAMREC_ASSIGN_OR_RETURN(auto top, box::scan_top_level_boxes(*src));
   const bool in_place = options.output.empty();
   const std::string target = in_place ? path : options.output;
-  const std::string out = in_place ? temp_path_for(path) : options.output;
-  // A failed in-place repair must not leave its temporary file behind; after a successful
-  // one it has been renamed over the original and there is nothing left to remove.
-  struct TempFileGuard {
-    const std::string* path;
-    ~TempFileGuard() {
-      if (path) std::remove(path->c_str());
-    }
-  } temp_guard{in_place ? &out : nullptr};
   const HybridShape shape = hybrid_shape(top);
   bool has_moov = false;  // a moov at the top level
   for (const auto& b : top.boxes) has_moov |= b.type == fourcc("moov");
@@ -423,6 +419,25 @@ Result<RecoverReport> recover(const std::string& path, const RecoverOptions& opt
   }
   if (in_place) CAMREC_RETURN_IF_ERROR(replace_file(out, path));
   CAMREC_RETURN_IF_ERROR(fill_summary(target, report));
+  return report;
+}
+
+}  // namespace
+
+Result<RecoverReport> recover(const std::string& path, const RecoverOptions& options) {
+  const bool in_place = options.output.empty();
+  // A new file only: an existing one (the input itself, given twice) would be emptied before
+  // it is read.
+  std::error_code ec;
+  if (!in_place && (std::filesystem::exists(options.output, ec) || std::filesystem::is_symlink(options.output, ec)))
+    return make_error(Errc::already_exists, "'" + options.output + "' exists: recover writes the repaired file to a "
+                                            "new name (or, without -o, repairs in place)");
+  const std::string out = in_place ? temp_path_for(path) : options.output;
+  auto report = repair(path, options, out);
+  // A failed repair leaves nothing of its own: neither the temporary file of an in-place
+  // repair nor a partial or empty output. (After a successful in-place repair the temporary
+  // file has been renamed over the original.)
+  if (!report || in_place) std::remove(out.c_str());
   return report;
 }
 

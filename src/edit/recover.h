@@ -48,7 +48,7 @@ struct RecoverReport {
 
 /// Repairs `path` (see the file comment). Errors: not_found, malformed (nothing to salvage:
 /// no fragment, no moov and no in-band parameter sets; a complete file that does not read),
-/// and the I/O errors of writing.
+/// and the I/O errors of writing. On an error, no output of its own is left behind.
 Result<RecoverReport> recover(const std::string& path, const RecoverOptions& options = {});
 
 }  // namespace camrec::edit

@@ -598,12 +598,14 @@ TEST(Recover, KeepsEveryTrackThatHasSamplesAndOnlyThose) {
       std::filesystem::resize_file(crashed, last_moof->offset + 50);
       expected = 30;
     }
-    auto r = camrec("recover " + shell_quote(crashed) + " -o " + shell_quote(dir.file("fixed.mp4")));
+    // recover writes a new file only: one name per layout.
+    const std::string fixed = dir.file(layout == Layout::fragmented ? "fixed_f.mp4" : "fixed_r.mp4");
+    auto r = camrec("recover " + shell_quote(crashed) + " -o " + shell_quote(fixed));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    auto streams = testing::ffprobe_streams(dir.file("fixed.mp4"));
+    auto streams = testing::ffprobe_streams(fixed);
     ASSERT_EQ(streams.size(), 1u) << r.out;
     EXPECT_EQ(streams[0].codec_type, "video");
-    EXPECT_EQ(testing::decoded_video_frames(dir.file("fixed.mp4")).size(), expected);
+    EXPECT_EQ(testing::decoded_video_frames(fixed).size(), expected);
   }
 }
 

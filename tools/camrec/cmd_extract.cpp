@@ -71,7 +71,8 @@ std::vector<uint8_t> adts_header(const codec::AudioSpecificConfig& asc, size_t p
           static_cast<uint8_t>(length >> 3), static_cast<uint8_t>(((length & 7) << 5) | 0x1F), 0xFC};
 }
 
-int run_extract(const ExtractOptions& o) {
+/// Writes the tracks; `created` gets the path of each file as it is created.
+int extract_tracks(const ExtractOptions& o, std::vector<std::string>& created) {
   DemuxOptions dopt;
   dopt.annexb = true;
   auto demuxer = Demuxer::open(o.input, dopt);
@@ -130,6 +131,7 @@ int run_extract(const ExtractOptions& o) {
     }
     auto sink = io::FileSink::open(w->path);
     if (!sink) return report_error("extract", sink.error());
+    created.push_back(w->path);
     w->sink = std::move(*sink);
     if (w->kind == TrackWriter::Kind::ogg_opus) {
       auto ogg = OggOpusWriter::open(std::move(w->sink), w->opus_head, t.track_id);
@@ -175,6 +177,20 @@ int run_extract(const ExtractOptions& o) {
     std::printf("%s\n", w->path.c_str());
   }
   return kExitOk;
+}
+
+int run_extract(const ExtractOptions& o) {
+  std::vector<std::string> created;
+  const int code = extract_tracks(o, created);
+  // A refused input leaves no partial track files; after a write error (disk full) they
+  // keep what reached them.
+  if (code != kExitOk && code != kExitIoError) {
+    std::string names;
+    for (const auto& p : created)
+      if (std::remove(p.c_str()) == 0) names += (names.empty() ? "'" : ", '") + p + "'";
+    if (!names.empty()) std::fprintf(stderr, "camrec extract: removed %s: the input was refused\n", names.c_str());
+  }
+  return code;
 }
 
 }  // namespace

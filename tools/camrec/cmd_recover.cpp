@@ -55,7 +55,7 @@ void add_recover_command(CLI::App& app, Runner& run) {
   auto o = std::make_shared<RecoverCliOptions>();
   auto* cmd = app.add_subcommand("recover", "Repair an MP4 left by a crash, a power cut or a full disk");
   cmd->add_option("file", o->input, "The damaged file")->required();
-  cmd->add_option("-o,--output", o->output, "Write the repaired file here (default: repair in place, safely)");
+  cmd->add_option("-o,--output", o->output, "Write the repaired file here, a new file (default: repair in place, safely)");
   cmd->add_option("--fps", o->fps, "Frame rate of video salvaged from a file without moov (default: from the stream, else 30)");
   cmd->callback([o, &run] { run = [o] { return run_recover(*o); }; });
 }

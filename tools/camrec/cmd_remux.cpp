@@ -10,6 +10,7 @@
 
 #include "camrec/demuxer.h"
 #include "camrec/muxer.h"
+#include "camrec/segments.h"
 #include "cli_common.h"
 #include "edit/copy.h"
 #include "io/sink.h"
@@ -100,8 +101,27 @@ Status remux_mp4(const RemuxOptions& o, Demuxer& demuxer, MediaWriter& muxer, ui
   CAMREC_ASSIGN_OR_RETURN(auto report, std::move(copied));
   for (const auto& skipped : report.skipped_tracks)
     if (!o.quiet) std::fprintf(stderr, "camrec remux: %s not copied: camrec does not mux that codec\n", skipped.c_str());
+  if (report.tracks_copied == 0)
+    return make_error(Errc::unsupported, "'" + o.input + "' has no track camrec can copy" +
+                                             (report.skipped_tracks.empty() ? " (it has no track)" : ""));
   frames = report.samples;
   return Status::ok();
+}
+
+/// Deletes the files `writer` created at `output` (each segment of a SegmentWriter); returns
+/// their names for the message. Standard output is not a file to delete.
+std::string remove_outputs(const std::string& output, MediaWriter& writer) {
+  std::vector<std::string> paths;
+  if (auto* segments = dynamic_cast<SegmentWriter*>(&writer)) {
+    for (const auto& seg : segments->segments())
+      if (!seg.deleted) paths.push_back(seg.path);
+  } else if (output != "-") {
+    paths.push_back(output);
+  }
+  std::string names;
+  for (const auto& p : paths)
+    if (std::remove(p.c_str()) == 0) names += (names.empty() ? "'" : ", '") + p + "'";
+  return names;
 }
 
 int run_remux(const RemuxOptions& o) {
@@ -154,10 +174,19 @@ int run_remux(const RemuxOptions& o) {
   Status closed = (*muxer)->close();
   if (!s.is_ok()) {
     report_error("remux", s);
-    if ((*muxer)->stats().samples_written > 0)
-      std::fprintf(stderr, "camrec remux: '%s' holds the %llu samples written before the error\n", o.output.c_str(),
-                   static_cast<unsigned long long>((*muxer)->stats().samples_written));
-    return exit_code_for(s);
+    const int code = exit_code_for(s);
+    if (code == kExitIoError) {
+      // The output failed (disk full, file too large): it keeps what reached it, as a
+      // recording does.
+      if ((*muxer)->stats().samples_written > 0)
+        std::fprintf(stderr, "camrec remux: '%s' holds the %llu samples written before the error\n",
+                     o.output.c_str(), static_cast<unsigned long long>((*muxer)->stats().samples_written));
+    } else {
+      // The input was refused: a part of it is no copy of it. What this remux created goes.
+      const auto removed = remove_outputs(o.output, **muxer);
+      if (!removed.empty()) std::fprintf(stderr, "camrec remux: removed %s: the input was refused\n", removed.c_str());
+    }
+    return code;
   }
   if (!closed.is_ok()) return report_error("remux", closed);
   if (!o.quiet) {
