@@ -2,10 +2,11 @@
 // bench_channels: several channels recorded at once in one process, in real time, on the
 // public K230-style API (Sensor, Encoder channels, MediaManager::link, Muxer).
 //
-//   bench_channels mainsub SECONDS DIR
+//   bench_channels mainsub SECONDS DIR [both|main|sub]
 //     One test-pattern Sensor (1280x720 @ 30 fps) with two output channels, 1280x720 (main)
 //     and 640x360 (sub), each linked to its own Encoder channel and written to its own MP4
-//     (DIR/main.mp4, DIR/sub.mp4), as a K230 program records a main and a sub stream.
+//     (DIR/main.mp4, DIR/sub.mp4), as a K230 program records a main and a sub stream; or
+//     only one of them (the memory of one channel, and a check of the CPU attributed to it).
 //   bench_channels many N SECONDS DIR
 //     N independent recordings of 640x360 @ 30 fps (DIR/rec-I.mp4): each has its own
 //     test-pattern source on its own capture thread, a queue of 4 frames that drops a frame
@@ -172,7 +173,10 @@ void print(const Report& r) {
 
 // ---- mainsub: one Sensor, two channels, two linked encoder channels ----
 
-std::vector<Report> run_mainsub(int seconds, const std::string& dir) {
+std::vector<Report> run_mainsub(int seconds, const std::string& dir, const std::string& which) {
+  // Channel 0 stays enabled when only the sub channel records (a sensor's channel 0 is the
+  // source's own picture, passed on without a copy), as on K230.
+  const bool on[2] = {which != "sub", which != "main"};
   const uint64_t frames = static_cast<uint64_t>(seconds) * kFps;
   struct Chan {
     const char* name;
@@ -189,19 +193,21 @@ std::vector<Report> run_mainsub(int seconds, const std::string& dir) {
   sc.source_options.max_frames = frames;
   auto sensor = must(Sensor::create(sc), "Sensor");
   auto encoder = must(Encoder::create(VENC_DEV_ID), "Encoder");
-  std::vector<std::unique_ptr<Link>> links;
+  std::vector<std::unique_ptr<Link>> links(2);
   for (uint32_t c = 0; c < 2; ++c) {
+    if (!on[c]) continue;
     must(sensor->set_framesize(chans[c].width, chans[c].height, c), "set_framesize");
     must(sensor->set_pixformat(Sensor::YUV420SP, c), "set_pixformat");
   }
   for (uint32_t c = 0; c < 2; ++c) {
+    if (!on[c]) continue;
     name_this_thread((std::string("enc-") + chans[c].name).c_str());
     must(encoder->SetOutBufs(c, 8, chans[c].width, chans[c].height), "SetOutBufs");
     must(encoder->Create(c, encoder_attr(chans[c].width, chans[c].height)), "Create");
     must(encoder->Start(c), "Start");
     auto bind = must(sensor->bind_info(c), "bind_info");
     LinkOptions lo;  // depth 4, drop when full: a live camera never waits for an encoder
-    links.push_back(must(MediaManager::link(bind.src, {VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, c}, lo), "link"));
+    links[c] = must(MediaManager::link(bind.src, {VIDEO_ENCODE_MOD_ID, VENC_DEV_ID, c}, lo), "link");
   }
   name_this_thread("bench-main");
 
@@ -223,6 +229,7 @@ std::vector<Report> run_mainsub(int seconds, const std::string& dir) {
   std::vector<double> writer_cpu(2, 0);
   std::vector<Status> errors(2);
   for (uint32_t c = 0; c < 2; ++c) {
+    if (!on[c]) continue;
     reports[c].name = chans[c].name;
     reports[c].width = chans[c].width;
     reports[c].height = chans[c].height;
@@ -261,16 +268,21 @@ std::vector<Report> run_mainsub(int seconds, const std::string& dir) {
   for (auto& w : writers) w.join();
   // The link workers and x264's threads are still alive: take their CPU before they go.
   auto cpu = cpu_by_thread_name();
+  std::vector<Report> out;
   for (uint32_t c = 0; c < 2; ++c) {
+    if (!on[c]) continue;
     const LinkStats ls = links[c]->stats();
     reports[c].dropped = ls.dropped + ls.failed;
     reports[c].max_lag_us = max_lag.load();
     reports[c].cpu_s = cpu[std::string("enc-") + chans[c].name] + writer_cpu[c];
     if (!errors[c]) die(std::string("channel ") + chans[c].name, errors[c]);
+    out.push_back(reports[c]);
   }
   links.clear();
-  for (uint32_t c = 0; c < 2; ++c) (void)encoder->Destroy(c);
-  return reports;
+  for (uint32_t c = 0; c < 2; ++c) {
+    if (on[c]) (void)encoder->Destroy(c);
+  }
+  return out;
 }
 
 // ---- many: N independent recordings ----
@@ -422,10 +434,11 @@ std::vector<Report> run_many(int n, int seconds, const std::string& dir) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  const bool mainsub = mode == "mainsub" && argc == 4;
+  const bool mainsub = mode == "mainsub" && (argc == 4 || argc == 5);
   const bool many = mode == "many" && argc == 5;
   if (!mainsub && !many) {
-    std::fprintf(stderr, "usage: bench_channels mainsub SECONDS DIR\n       bench_channels many N SECONDS DIR\n");
+    std::fprintf(stderr,
+                 "usage: bench_channels mainsub SECONDS DIR [both|main|sub]\n       bench_channels many N SECONDS DIR\n");
     return 64;
   }
   const auto start = std::chrono::steady_clock::now();
@@ -433,7 +446,11 @@ int main(int argc, char** argv) {
   if (mainsub) {
     const int seconds = std::atoi(argv[2]);
     if (seconds <= 0) die("SECONDS", make_error(Errc::invalid_argument, "must be a positive number"));
-    reports = run_mainsub(seconds, argv[3]);
+    const std::string which = argc == 5 ? argv[4] : "both";
+    if (which != "both" && which != "main" && which != "sub") {
+      die("CHANNELS", make_error(Errc::invalid_argument, "'" + which + "' is not both, main or sub"));
+    }
+    reports = run_mainsub(seconds, argv[3], which);
   } else {
     const int n = std::atoi(argv[2]), seconds = std::atoi(argv[3]);
     if (n <= 0 || seconds <= 0) die("N, SECONDS", make_error(Errc::invalid_argument, "must be positive numbers"));

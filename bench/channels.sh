@@ -4,13 +4,15 @@
 # of bench/record.sh):
 #  1. main (1280x720) + sub (640x360) channels of one sensor, each to its own MP4, by
 #     `bench_channels mainsub`, beside one ffmpeg that splits and scales a 1280x720 testsrc2
-#     into the same two files;
+#     into the same two files; then each channel alone (its memory, and a check of the CPU
+#     attributed to it when both run);
 #  2. N independent 640x360 recordings in one process (`bench_channels many N`) beside N
 #     `ffmpeg -re` processes at once, N = 1, 2, 3, ... until a tool loses a frame (camrec) or
 #     falls more than 5 frames behind the clock (ffmpeg, which never drops but lags), a
 #     failure confirmed by a second run at the same N; the tools take turns at each N.
 #   bench/channels.sh BUILD_DIR WORK_DIR
-# BENCH_CHANNELS_SECONDS (scenario 1, default 20), BENCH_MANY_SECONDS (each run of scenario 2,
+# BENCH_CHANNELS_SECONDS (scenario 1, default 20; each channel alone: BENCH_CHANNELS_ALONE_SECONDS,
+# default 10), BENCH_MANY_SECONDS (each run of scenario 2,
 # default 10), BENCH_MANY_BUDGET (seconds scenario 2 may take, default 220), BENCH_MANY_MAX
 # (largest N tried, default 32).
 set -euo pipefail
@@ -19,6 +21,7 @@ work=$2
 prog="$build/bench/bench_channels"
 measure="$build/bench/bench_measure"
 seconds=${BENCH_CHANNELS_SECONDS:-20}
+alone_seconds=${BENCH_CHANNELS_ALONE_SECONDS:-10}
 many_seconds=${BENCH_MANY_SECONDS:-10}
 budget=${BENCH_MANY_BUDGET:-220}
 max_n=${BENCH_MANY_MAX:-32}
@@ -30,7 +33,7 @@ x264_opts="keyint-min=30:scenecut=0:vbv-maxrate=4000:vbv-bufsize=4000:repeat-hea
 x264=(-pix_fmt yuv420p -c:v libx264 -preset veryfast -tune zerolatency -profile:v main -b:v 4000k -maxrate 4000k
   -bufsize 4000k -g 30 -bf 0 -x264-params "$x264_opts")
 # An ffmpeg run keeps up when it writes every frame and is never more than 5 frames (167 ms)
-# behind the clock at a progress report: camrec's queue of 4 frames plus the one being encoded
+# behind the clock at a progress report (every 0.1 s): camrec's queue of 4 frames plus the one being encoded
 # drops a frame there. Its final speed is not the test: it counts the start-up too, so a run
 # that keeps up ends at 0.98-0.99x.
 max_lag_ms=167
@@ -53,7 +56,7 @@ per_s() { awk -v c="$1" -v s="$2" 'BEGIN { printf "%.3f", c / s }'; }
 
 # ---- 1. main + sub of one sensor ----
 frames=$((seconds * 30))
-mkdir -p "$out/ms-camrec" "$out/ms-ffmpeg"
+mkdir -p "$out/ms-camrec" "$out/ms-ffmpeg" "$out/ms-alone"
 load_ms=$(load1)
 status=0
 "$prog" mainsub "$seconds" "$out/ms-camrec" >"$out/ms-camrec.txt" 2>"$out/ms-camrec.err" || status=$?
@@ -61,15 +64,20 @@ if [ "$status" -gt 1 ]; then cat "$out/ms-camrec.err" >&2; exit 1; fi
 "$measure" ffmpeg -nostdin -v error -y -re -t "$seconds" -f lavfi -i "testsrc2=size=1280x720:rate=30" \
   -filter_complex "[0:v]split=2[m][s0];[s0]scale=640:360[s]" \
   -map "[m]" "${x264[@]}" "$out/ms-ffmpeg/main.mp4" -map "[s]" "${x264[@]}" "$out/ms-ffmpeg/sub.mp4" \
-  -progress "$out/ms-ffmpeg.progress" >"$out/ms-ffmpeg.txt" 2>"$out/ms-ffmpeg.err" || {
+  -stats_period 0.1 -progress "$out/ms-ffmpeg.progress" >"$out/ms-ffmpeg.txt" 2>"$out/ms-ffmpeg.err" || {
   cat "$out/ms-ffmpeg.err" >&2
   exit 1
 }
+for ch in main sub; do
+  status_alone=0
+  "$prog" mainsub "$alone_seconds" "$out/ms-alone" "$ch" >"$out/ms-$ch.txt" 2>"$out/ms-$ch.err" || status_alone=$?
+  if [ "$status_alone" -gt 1 ]; then cat "$out/ms-$ch.err" >&2; exit 1; fi
+done
 
 echo
-echo "### main + sub of one sensor, $seconds s in real time (load average $load_ms at the start)"
-printf '| %-16s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' channel size expected recorded dropped "latency ms" "CPU s per s" "RSS MB"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "------------------" "-----------" "---------:" "---------:" "--------:" "-----------:" "------------:" "----------:"
+echo "### main + sub of one sensor, $seconds s in real time, each channel alone $alone_seconds s (load average $load_ms at the start)"
+printf '| %-17s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' channel size expected recorded dropped "latency ms" "CPU s per s" "RSS MB"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "-------------------" "-----------" "---------:" "---------:" "--------:" "-----------:" "------------:" "----------:"
 cpu_channels=0
 for ch in main sub; do
   line=$(grep "name=$ch " "$out/ms-camrec.txt")
@@ -78,21 +86,29 @@ for ch in main sub; do
   [ "$probed" = "$recorded" ] || { echo "bench: camrec $ch.mp4 holds $probed frames, the muxer wrote $recorded" >&2; exit 1; }
   cpu=$(field <(echo "$line") cpu_s)
   cpu_channels=$(awk -v a="$cpu_channels" -v b="$cpu" 'BEGIN { print a + b }')
-  printf '| %-16s | %9s | %8s | %8s | %7s | %10.0f | %11s | %9s |\n' "camrec $ch" "$(field <(echo "$line") size)" \
+  printf '| %-17s | %9s | %8s | %8s | %7s | %10.0f | %11s | %9s |\n' "camrec $ch" "$(field <(echo "$line") size)" \
     "$(field <(echo "$line") expected)" "$probed" "$(field <(echo "$line") dropped)" \
     "$(field <(echo "$line") max_latency_ms)" "$(per_s "$cpu" "$seconds")" ""
 done
 total_cpu=$(field "$out/ms-camrec.txt" cpu_s)
-printf '| %-16s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "camrec shared" "" "" "" "" "" \
+printf '| %-17s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "camrec shared" "" "" "" "" "" \
   "$(per_s "$(awk -v t="$total_cpu" -v c="$cpu_channels" 'BEGIN { print t - c }')" "$seconds")" ""
-printf '| %-16s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "camrec process" "" "$((2 * frames))" \
+printf '| %-17s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "camrec process" "" "$((2 * frames))" \
   "$(($(frames_in "$out/ms-camrec/main.mp4") + $(frames_in "$out/ms-camrec/sub.mp4")))" \
   "$(grep -oE 'dropped=[0-9]+' "$out/ms-camrec.txt" | awk -F= '{ s += $2 } END { print s }')" "" \
   "$(per_s "$total_cpu" "$seconds")" "$(mb "$(field "$out/ms-camrec.txt" max_rss_kb)")"
 ff_frames=$(($(frames_in "$out/ms-ffmpeg/main.mp4") + $(frames_in "$out/ms-ffmpeg/sub.mp4")))
-printf '| %-16s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "ffmpeg process" "both" "$((2 * frames))" "$ff_frames" \
+printf '| %-17s | %9s | %8s | %8s | %7s | %10s | %11s | %9s |\n' "ffmpeg process" "both" "$((2 * frames))" "$ff_frames" \
   "-" "$(ff_lag "$out/ms-ffmpeg.progress")" "$(per_s "$(field "$out/ms-ffmpeg.txt" cpu_s)" "$seconds")" \
   "$(mb "$(field "$out/ms-ffmpeg.txt" max_rss_kb)")"
+for ch in main sub; do
+  f="$out/ms-$ch.txt"
+  probed=$(frames_in "$out/ms-alone/$ch.mp4")
+  [ "$probed" = "$(field "$f" recorded)" ] || { echo "bench: camrec $ch.mp4 (alone) holds $probed frames" >&2; exit 1; }
+  printf '| %-17s | %9s | %8s | %8s | %7s | %10.0f | %11s | %9s |\n' "camrec $ch alone" "$(field "$f" size)" \
+    "$(field "$f" expected)" "$probed" "$(field "$f" dropped)" "$(field "$f" max_latency_ms)" \
+    "$(per_s "$(field <(grep '^total' "$f") cpu_s)" "$alone_seconds")" "$(mb "$(field "$f" max_rss_kb)")"
+done
 echo
 echo "camrec: capture at most $(field "$out/ms-camrec.txt" max_lag_ms) ms late, exit $status;" \
   "ffmpeg: speed $(field "$out/ms-ffmpeg.progress" speed)x; ffprobe of the files:"
@@ -131,7 +147,7 @@ run_ffmpeg() {
   rm -rf "$d" && mkdir -p "$d"
   for i in $(seq 0 $((n - 1))); do
     "$measure" ffmpeg -nostdin -v error -y -re -t "$many_seconds" -f lavfi -i "testsrc2=size=640x360:rate=30" \
-      "${x264[@]}" -progress "$d/$i.progress" "$d/$i.mp4" >"$d/$i.txt" 2>"$d/$i.err" &
+      "${x264[@]}" -stats_period 0.1 -progress "$d/$i.progress" "$d/$i.mp4" >"$d/$i.txt" 2>"$d/$i.err" &
   done
   wait
   local short=0 slow=0 speed min=9 c lag=0
