@@ -7,10 +7,10 @@
 //     and 640x360 (sub), each linked to its own Encoder channel and written to its own MP4
 //     (DIR/main.mp4, DIR/sub.mp4), as a K230 program records a main and a sub stream; or
 //     only one of them (the memory of one channel, and a check of the CPU attributed to it).
-//   bench_channels many N SECONDS DIR
+//   bench_channels many N SECONDS DIR [QUEUE]
 //     N independent recordings of 640x360 @ 30 fps (DIR/rec-I.mp4): each has its own
-//     test-pattern source on its own capture thread, a queue of 4 frames that drops a frame
-//     when full (as a link does), its own Encoder channel (device I / 4, channel I % 4) and
+//     test-pattern source on its own capture thread, a queue of QUEUE frames (default 4, a
+//     link's default) that drops a frame when full (as a link does), its own Encoder channel (device I / 4, channel I % 4) and
 //     its own Muxer. The Sensor is not used here because K230 has three of them
 //     (CAM_DEV_ID_0..2) and N goes beyond that.
 //
@@ -328,7 +328,7 @@ class FrameQueue {
   uint64_t dropped_ = 0;
 };
 
-std::vector<Report> run_many(int n, int seconds, const std::string& dir) {
+std::vector<Report> run_many(int n, int seconds, const std::string& dir, size_t depth) {
   const uint64_t frames = static_cast<uint64_t>(seconds) * kFps;
   const uint32_t devices = static_cast<uint32_t>((n + 3) / 4);
   if (devices > 8) die("many", make_error(Errc::invalid_argument, "at most 32 recordings (8 encoders x 4 channels)"));
@@ -336,17 +336,18 @@ std::vector<Report> run_many(int n, int seconds, const std::string& dir) {
   for (uint32_t d = 0; d < devices; ++d) encoders.push_back(must(Encoder::create(d), "Encoder"));
 
   struct Rec {
+    explicit Rec(size_t depth) : queue(depth) {}
     std::unique_ptr<SensorSource> source;
     Encoder* encoder = nullptr;
     uint32_t chn = 0;
-    FrameQueue queue{4};
+    FrameQueue queue;
     std::atomic<int64_t> max_lag{0};
     Status error;
     Report report;
   };
   std::vector<std::unique_ptr<Rec>> recs;
   for (int i = 0; i < n; ++i) {
-    auto r = std::make_unique<Rec>();
+    auto r = std::make_unique<Rec>(depth);
     SourceOptions so;
     so.width = 640;
     so.height = 360;
@@ -435,10 +436,10 @@ std::vector<Report> run_many(int n, int seconds, const std::string& dir) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   const bool mainsub = mode == "mainsub" && (argc == 4 || argc == 5);
-  const bool many = mode == "many" && argc == 5;
+  const bool many = mode == "many" && (argc == 5 || argc == 6);
   if (!mainsub && !many) {
     std::fprintf(stderr,
-                 "usage: bench_channels mainsub SECONDS DIR [both|main|sub]\n       bench_channels many N SECONDS DIR\n");
+                 "usage: bench_channels mainsub SECONDS DIR [both|main|sub]\n       bench_channels many N SECONDS DIR [QUEUE]\n");
     return 64;
   }
   const auto start = std::chrono::steady_clock::now();
@@ -453,8 +454,11 @@ int main(int argc, char** argv) {
     reports = run_mainsub(seconds, argv[3], which);
   } else {
     const int n = std::atoi(argv[2]), seconds = std::atoi(argv[3]);
-    if (n <= 0 || seconds <= 0) die("N, SECONDS", make_error(Errc::invalid_argument, "must be positive numbers"));
-    reports = run_many(n, seconds, argv[4]);
+    const int depth = argc == 6 ? std::atoi(argv[5]) : 4;
+    if (n <= 0 || seconds <= 0 || depth <= 0) {
+      die("N, SECONDS, QUEUE", make_error(Errc::invalid_argument, "must be positive numbers"));
+    }
+    reports = run_many(n, seconds, argv[4], static_cast<size_t>(depth));
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool all = true;
