@@ -6,7 +6,7 @@
 # `camrec record --source file:... --fast`, by ffmpeg and by GStreamer, in alternation.
 # Then a real-time paced recording of a test pattern: CPU per recorded second beside
 # `ffmpeg -re`.
-#   bench/record.sh BUILD_DIR WORK_DIR    (BENCH_ROUNDS=N, default 3 here; BENCH_X265=0 skips x265)
+#   bench/record.sh BUILD_DIR WORK_DIR    (BENCH_RECORD_ROUNDS=N, default 3; BENCH_X265=0 skips x265)
 set -euo pipefail
 build=$1
 work=$2

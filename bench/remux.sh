@@ -4,7 +4,7 @@
 # untimed buffers of a raw Annex B stream) and the copy floor `dd bs=4M`, on a cached
 # 10-minute 720p30 H.264 Annex B stream (and a 1-hour one), output on disk and on a tmpfs.
 #   bench/remux.sh BUILD_DIR WORK_DIR     (BENCH_LONG=0 skips the 1-hour file,
-#                                          BENCH_ROUNDS=N runs each tool N times, default 5)
+#                                          BENCH_ROUNDS=N runs each tool N times, default 3)
 set -euo pipefail
 build=$1
 work=$2
@@ -15,7 +15,7 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-3}
 
 # The source: 20 s of x264 (veryfast, Main, 4 Mbit/s CBR, 1 s GOP, no B-frames), repeated.
 clip="$work/clip20s.h264"
