@@ -42,6 +42,13 @@ struct TrackInfo {
   /// are decoded but not presented (AAC/Opus priming, the first B-frame delay). 0 without an
   /// edit list.
   int64_t media_skip = 0;
+  /// The empty edits of the edit list, in the track timescale: a presentation delay (how
+  /// long after the movie's start the track is shown). 0 without an empty edit.
+  int64_t edit_delay = 0;
+  /// After scan(): the earliest composition time of a sample on the media timeline (the
+  /// edit list not applied). Video with B-frames: the composition delay its first picture
+  /// has (which an edit of that media_time takes away); 0 for most other tracks.
+  int64_t first_composition = 0;
   /// Duration in the track timescale (sum of the sample durations found).
   uint64_t duration = 0;
   /// What the edit list presents of the media, in the track timescale (the pre-skip and

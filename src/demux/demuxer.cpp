@@ -224,7 +224,7 @@ Status Demuxer::Impl::load_tracks() {
         }
         // The empty edits delay the track; media_time only says which media instant is
         // shown first (B-frames' first composition offset, AAC priming).
-        if (shift <= kMaxShift) t.info.start = static_cast<int64_t>(shift);
+        if (shift <= kMaxShift) t.info.start = t.info.edit_delay = static_cast<int64_t>(shift);
         t.info.media_skip = e.media_time;
         shift -= e.media_time;
         break;
@@ -327,12 +327,14 @@ Status Demuxer::scan() {
   auto& d = *impl_;
   d.rewind();
   std::vector<uint64_t> counts(d.tracks.size(), 0), keys(d.tracks.size(), 0), durations(d.tracks.size(), 0);
-  std::vector<std::optional<int64_t>> first_shown(d.tracks.size());
+  std::vector<std::optional<int64_t>> first_shown(d.tracks.size()), first_composed(d.tracks.size());
   auto count = [&](const SampleRef& r) {
     ++counts[r.track];
     keys[r.track] += r.sync;
     durations[r.track] += r.duration;
-    const int64_t pts = r.dts + r.composition_offset + d.tracks[r.track].pts_shift;
+    const int64_t composed = r.dts + r.composition_offset;
+    if (!first_composed[r.track] || composed < *first_composed[r.track]) first_composed[r.track] = composed;
+    const int64_t pts = composed + d.tracks[r.track].pts_shift;
     if (!first_shown[r.track] || pts < *first_shown[r.track]) first_shown[r.track] = pts;
   };
   SampleRef ref;
@@ -350,6 +352,7 @@ Status Demuxer::scan() {
     // Samples the edit list hides (pre-skip, priming) do not move the start before the
     // edit's: the track is shown from the later of the two.
     if (first_shown[i]) d.infos[i].start = std::max(d.tracks[i].info.start, *first_shown[i]);
+    if (first_composed[i]) d.infos[i].first_composition = *first_composed[i];
   }
   d.rewind();
   return Status::ok();

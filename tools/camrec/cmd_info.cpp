@@ -89,10 +89,12 @@ int run_info(const InfoOptions& o) {
     } else {
       std::printf("%s, %llu samples", t.sample_entry.c_str(), static_cast<unsigned long long>(t.sample_count));
     }
-    if (t.start > 0) std::printf(", starts at %s s", seconds(static_cast<uint64_t>(t.start), t.timescale).c_str());
+    if (t.start > 0)
+      std::printf(", starts at %s s%s", seconds(static_cast<uint64_t>(t.start), t.timescale).c_str(),
+                  t.edit_delay > 0 ? " (presentation delay: an empty edit)" : "");
     if (t.media_skip > 0)
-      std::printf(", edit skips the first %s s (%lld ticks: %s)", seconds(static_cast<uint64_t>(t.media_skip), t.timescale).c_str(),
-                  static_cast<long long>(t.media_skip), t.video ? "B-frame delay" : "priming");
+      std::printf(", edit skips the first %s s (%s)", seconds(static_cast<uint64_t>(t.media_skip), t.timescale).c_str(),
+                  demux::edit_explanation(t).c_str());
     std::printf("\n");
   }
   return kExitOk;
