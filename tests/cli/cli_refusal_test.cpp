@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // A command that refuses its input leaves nothing behind: remux, extract and recover remove
 // the output they created (every segment file too), never a file they were not asked to
-// replace.
+// replace (extract and recover -o refuse an existing output as remux does).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -145,6 +145,24 @@ TEST_F(Refusal, ExtractOfARefusedInputLeavesNoTrackFile) {
   EXPECT_NE(r.err.find("removed '" + out("x") + ".track1.h264'"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(listing(out_dir_), std::vector<std::string>{});
+}
+
+TEST_F(Refusal, ExtractNeverReplacesAnExistingTrackFile) {
+  // Video and G.711: the video's file is created first, then the audio's exists.
+  const std::string input = corrupt("base/regular.mp4");
+  const std::vector<uint8_t> mine = {'m', 'i', 'n', 'e'};
+  ASSERT_TRUE(testing::write_file(out("x.track2.wav"), mine));
+  auto r = camrec_cli("extract -o " + shell_quote(out("x")) + " " + shell_quote(input));
+  EXPECT_EQ(r.exit_code, 73) << r.err;
+  EXPECT_NE(r.err.find("'" + out("x") + ".track2.wav' exists: use -y (--overwrite) to replace it"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(listing(out_dir_), std::vector<std::string>{"x.track2.wav"}) << "the video's file is removed again";
+  EXPECT_TRUE(testing::read_file(out("x.track2.wav")) == mine);
+  r = camrec_cli("extract -y -o " + shell_quote(out("x")) + " " + shell_quote(input));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, out("x") + ".track1.h264\n" + out("x") + ".track2.wav\n");
+  EXPECT_GT(testing::read_file(out("x.track2.wav")).size(), 44u);
 }
 
 TEST_F(Refusal, RecoverThatSalvagesNothingLeavesNoOutput) {

@@ -22,6 +22,8 @@ struct ExtractOptions {
   std::string input;
   std::string prefix;  // output name prefix; default: the input name without extension
   std::vector<uint32_t> tracks;  // track ids; empty = all
+  bool overwrite = false;        // -y
+  bool no_overwrite = false;     // -n (the default, stated)
 };
 
 /// How one track is written.
@@ -129,8 +131,12 @@ int extract_tracks(const ExtractOptions& o, std::vector<std::string>& created) {
                    e.c_str());
       continue;
     }
-    auto sink = io::FileSink::open(w->path);
-    if (!sink) return report_error("extract", sink.error());
+    // Never replaced by accident, as every output of camrec: an existing track file stops
+    // the extract (exit 73), and the files created before it are removed.
+    io::FileSinkOptions sink_options;
+    sink_options.mode = o.overwrite ? io::FileSinkOptions::Mode::create : io::FileSinkOptions::Mode::create_new;
+    auto sink = io::FileSink::open(w->path, sink_options);
+    if (!sink) return report_output_error("extract", sink.error());
     created.push_back(w->path);
     w->sink = std::move(*sink);
     if (w->kind == TrackWriter::Kind::ogg_opus) {
@@ -182,13 +188,13 @@ int extract_tracks(const ExtractOptions& o, std::vector<std::string>& created) {
 int run_extract(const ExtractOptions& o) {
   std::vector<std::string> created;
   const int code = extract_tracks(o, created);
-  // A refused input leaves no partial track files; after a write error (disk full) they
-  // keep what reached them.
+  // A refused input (or an existing track file) leaves no partial track files; after a
+  // write error (disk full) they keep what reached them.
   if (code != kExitOk && code != kExitIoError) {
     std::string names;
     for (const auto& p : created)
       if (std::remove(p.c_str()) == 0) names += (names.empty() ? "'" : ", '") + p + "'";
-    if (!names.empty()) std::fprintf(stderr, "camrec extract: removed %s: the input was refused\n", names.c_str());
+    if (!names.empty()) std::fprintf(stderr, "camrec extract: removed %s: the extract was refused\n", names.c_str());
   }
   return code;
 }
@@ -201,6 +207,9 @@ void add_extract_command(CLI::App& app, Runner& run) {
   cmd->add_option("file", o->input, "MP4 file")->required();
   cmd->add_option("-o,--output", o->prefix, "Output name prefix (default: the input name)");
   cmd->add_option("-t,--track", o->tracks, "Track id to extract (repeatable; default: all)");
+  auto* yes = cmd->add_flag("-y,--overwrite", o->overwrite, "Replace existing track files");
+  cmd->add_flag("-n,--no-overwrite", o->no_overwrite, "Refuse to replace existing track files (the default)")
+      ->excludes(yes);
   cmd->callback([o, &run] { run = [o] { return run_extract(*o); }; });
 }
 
