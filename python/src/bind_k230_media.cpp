@@ -255,7 +255,8 @@ void bind_k230_media(py::module_& k) {
       .def_readwrite("fmp4_flag", &recorder::Mp4CfgStr::fmp4_flag)
       .def_readwrite("source", &recorder::Mp4CfgStr::source)
       .def_readwrite("audio_source", &recorder::Mp4CfgStr::audio_source)
-      .def_readwrite("paced", &recorder::Mp4CfgStr::paced);
+      .def_readwrite("paced", &recorder::Mp4CfgStr::paced)
+      .def_readwrite("queue_frames", &recorder::Mp4CfgStr::queue_frames);
 
   py::class_<recorder::Mp4Container>(k, "Mp4Container")
       .def(py::init<>())

@@ -34,6 +34,7 @@ struct RecorderKeywords {
   bool fast = false;
   uint32_t sensor_id = 0;
   uint32_t encoder_device = 0;
+  uint32_t queue_frames = 4;
 };
 
 Result<recorder::RecorderConfig> recorder_config(const RecorderKeywords& k) {
@@ -88,6 +89,7 @@ Result<recorder::RecorderConfig> recorder_config(const RecorderKeywords& k) {
   c.audio_source = k.audio_source;
   c.sensor_id = k.sensor_id;
   c.encoder_device = k.encoder_device;
+  c.queue_frames = k.queue_frames;  // Recorder::create refuses 0 and more than 64
   const bool g711 = c.audio == media::AudioCodec::g711u || c.audio == media::AudioCodec::g711a;
   c.audio_rate = k.audio_rate ? k.audio_rate : (c.audio && !g711 ? 48000 : 8000);
   if (k.duration_us < 0) return make_error(Errc::invalid_argument, "duration_us must be >= 0");
@@ -185,10 +187,10 @@ void bind_recorder(py::module_& m) {
                        const std::string& audio_source, uint32_t audio_rate, bool fast, bool fragmented, bool faststart,
                        bool cmaf, int64_t fragment_duration_us, int64_t max_fragment_duration_us,
                        const std::string& fsync, int64_t fsync_interval_us, uint32_t sensor_id,
-                       uint32_t encoder_device) {
+                       uint32_t encoder_device, uint32_t queue_frames) {
              RecorderKeywords k{frames,       duration_us, width, height,    fps,           fps_den, codec,
                                 profile,      bitrate,     rc,    gop,       preset,        source,  audio,
-                                audio_source, audio_rate,  fast,  sensor_id, encoder_device};
+                                audio_source, audio_rate,  fast,  sensor_id, encoder_device, queue_frames};
              OutputKeywords o{fragmented, faststart,        cmaf, fragment_duration_us, max_fragment_duration_us,
                               fsync,      fsync_interval_us};
              return new RecorderObject(output.string(), k, o);
@@ -201,7 +203,8 @@ void bind_recorder(py::module_& m) {
            py::arg("fast") = false, py::arg("fragmented") = false, py::arg("faststart") = false,
            py::arg("cmaf") = false, py::arg("fragment_duration_us") = 0,
            py::arg("max_fragment_duration_us") = 1'000'000, py::arg("fsync") = "never",
-           py::arg("fsync_interval_us") = 1'000'000, py::arg("sensor_id") = 0, py::arg("encoder_device") = 0)
+           py::arg("fsync_interval_us") = 1'000'000, py::arg("sensor_id") = 0, py::arg("encoder_device") = 0,
+           py::arg("queue_frames") = 4)
       .def("start", &RecorderObject::start, "Starts capture and encoding.")
       .def("process", &RecorderObject::process, py::arg("timeout_ms") = 2000,
            "Writes the next frame and the audio captured meanwhile; False once a limit or the source's end is reached.")

@@ -144,6 +144,22 @@ def test_errors_carry_code_and_message(tmp_path):
     assert e.value.code in ("not_found", "io")
 
 
+def test_queue_frames_is_the_link_queue_of_record(tmp_path):
+    for bad in (0, 65):
+        out = tmp_path / f"q{bad}.mp4"
+        with pytest.raises(camrec.Error) as e:
+            camrec.Recorder(str(out), frames=10, queue_frames=bad)
+        assert e.value.code == "invalid_argument"
+        assert f"queue of {bad} frames" in e.value.message and "1..64" in e.value.message
+        assert not out.exists(), "a refused config must not create the file"
+    with pytest.raises(TypeError):
+        camrec.Recorder(str(tmp_path / "neg.mp4"), queue_frames=-1)
+    # 1 and 64, the ends of the range, record (in real time: the queue drops only when full).
+    for depth in (1, 64):
+        rec = record(tmp_path / f"d{depth}.mp4", frames=15, width=160, height=128, fast=False, queue_frames=depth)
+        assert rec.frames_written == 15
+
+
 def test_wrong_use_of_a_muxer_raises(tmp_path):
     m = camrec.Muxer(str(tmp_path / "m.mp4"))
     v = m.add_video_track("h264", 320, 240)

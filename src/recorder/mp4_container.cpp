@@ -60,6 +60,7 @@ Status Mp4Container::Create(const Mp4CfgStr& cfg) {
   rc.source = cfg.source;
   rc.audio_source = cfg.audio_source;
   rc.paced = cfg.paced;
+  rc.queue_frames = cfg.queue_frames;
   MuxerOptions mo;
   mo.layout = cfg.fmp4_flag ? Layout::fragmented : Layout::regular;
   // The file is created only once the sensor and encoders took the config: a bad size or

@@ -46,6 +46,11 @@ Result<std::unique_ptr<Recorder>> Recorder::create(const RecorderConfig& config,
     return make_error(Errc::invalid_argument, "recorder: give both sides of the size, or 0 x 0 for the source's own");
   if (config.video_codec != Codec::h264 && config.video_codec != Codec::h265)
     return make_error(Errc::invalid_argument, "recorder: video codec must be h264 or h265");
+  // Checked here, not when start() links: a refused config must not create the output.
+  if (config.queue_frames == 0 || config.queue_frames > kMaxQueueFrames)
+    return make_error(Errc::invalid_argument, "recorder: a queue of " + std::to_string(config.queue_frames) +
+                                                  " frames between the sensor and the encoder is outside 1.." +
+                                                  std::to_string(kMaxQueueFrames));
   std::unique_ptr<Recorder> r(new Recorder(config));
   CAMREC_RETURN_IF_ERROR(r->build(make_writer));
   return r;
@@ -177,6 +182,7 @@ Status Recorder::start() {
   // file or an unpaced pattern loses nothing: the source waits for the encoder.
   lo.overflow = config_.paced ? media::OverflowPolicy::drop : media::OverflowPolicy::block;
   lo.send_timeout_ms = config_.paced ? 1000 : -1;
+  lo.queue_depth = config_.queue_frames;
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
   CAMREC_ASSIGN_OR_RETURN(link_, media::MediaManager::link(bind.src, {media::VIDEO_ENCODE_MOD_ID, config_.encoder_device, chn}, lo));
   // Video first: a file's or a pattern's first frame is stamped when the sensor starts, so
@@ -388,6 +394,11 @@ Status Recorder::process(int timeout_ms) {
   for (bool picture = false; !picture;) {
     StreamData stream;
     Status s = encoder_->GetStream(chn, stream, timeout_ms);
+    // The source ended, but frames it captured still wait in the link for an encoder slower
+    // than the source: they belong to the recording (a deep queue holds many). The link
+    // tells the encoder that the input ended once they have passed; until then, wait.
+    if (s.code() == Errc::timeout && !input_closed_ && !sensor_->running() && link_ && link_->stats().queued > 0)
+      return s;
     if (!s.is_ok() && !input_closed_ && !sensor_->running()) {
       input_closed_ = true;
       // The source ended (end of file, frame limit, device error): drain the encoder.

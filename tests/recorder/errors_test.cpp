@@ -96,6 +96,15 @@ TEST(ContainerErrorsTest, MissingVideoSource) {
   expect_create_fails(cfg, Errc::not_found, "/nonexistent/clip.y4m");
 }
 
+TEST(ContainerErrorsTest, QueueFramesOutsideOneTo64) {
+  for (uint32_t frames : {0u, 65u, 1000u}) {
+    SCOPED_TRACE(frames);
+    Mp4CfgStr cfg = good_config("");
+    cfg.queue_frames = frames;
+    expect_create_fails(cfg, Errc::invalid_argument, "queue of " + std::to_string(frames) + " frames");
+  }
+}
+
 TEST(ContainerErrorsTest, EmptyFileName) {
   Mp4Container mp4;
   Status s = mp4.Create(good_config(""));
@@ -219,6 +228,11 @@ TEST(RecorderErrorsTest, BadConfigs) {
        Errc::invalid_argument, "mic"},
       {"h264 with the h265 profile", [](RecorderConfig& c) { c.profile = media::H265_PROFILE_MAIN; },
        Errc::invalid_argument, "profile"},
+      // Refused by create, before the output exists, not by the link that start() makes.
+      {"queue of 0 frames", [](RecorderConfig& c) { c.queue_frames = 0; }, Errc::invalid_argument,
+       "queue of 0 frames between the sensor and the encoder is outside 1..64"},
+      {"queue of 65 frames", [](RecorderConfig& c) { c.queue_frames = 65; }, Errc::invalid_argument,
+       "queue of 65 frames"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
@@ -272,6 +286,11 @@ TEST(RecordCliErrorsTest, MissingWavFile) {
 }
 TEST(RecordCliErrorsTest, UnknownSource) { expect_cli_fails("--source camera", 64, "camera"); }
 TEST(RecordCliErrorsTest, NegativeDuration) { expect_cli_fails("--duration -1", 64, "--duration"); }
+TEST(RecordCliErrorsTest, QueueFramesOutsideOneTo64) {
+  expect_cli_fails("--queue-frames 0", 64, "--queue-frames");
+  expect_cli_fails("--queue-frames 65", 64, "a whole number from 1 to 64");
+  expect_cli_fails("--queue-frames 4x", 64, "--queue-frames");
+}
 
 TEST(RecordCliErrorsTest, MalformedSourceFile) {
   TempDir dir;

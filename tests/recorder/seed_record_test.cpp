@@ -2,11 +2,13 @@
 // The seed's recording as `make run` makes it: camrec record, test pattern, 1280x720 H.264
 // Main, 200 frames at 30 fps in real time, a key frame every 30 frames. And an encoder too
 // slow for real time: frames are dropped and counted, and the file keeps the true capture
-// times.
+// times; with a queue as deep as the burst (--queue-frames), none is.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "recorder_test_util.h"
 
@@ -124,6 +126,47 @@ TEST(SeedRecordTest, SlowEncoderDropsFramesAndKeepsTrueTimestamps) {
       << "wall " << wall_s << " s, " << frames << " frames, " << dropped << " dropped";
   EXPECT_GE(span->duration_us, 5'000'000 - 1000);
   EXPECT_LT(span->duration_us - last_gap * 100 / 9, 5'000'000 + 1000);
+}
+
+/// A Y4M file of `frames` 320x240 pictures of noise: costly to encode, so a slow encoder
+/// stays slow whatever the machine.
+std::string noise_y4m(TempDir& dir, int frames) {
+  const std::string path = dir.file("noise.y4m");
+  const std::string header = "YUV4MPEG2 W320 H240 F30:1 Ip A1:1 C420jpeg\n";
+  std::vector<uint8_t> data(header.begin(), header.end());
+  uint32_t x = 12345;
+  for (int f = 0; f < frames; ++f) {
+    for (char c : std::string("FRAME\n")) data.push_back(static_cast<uint8_t>(c));
+    for (int i = 0; i < 320 * 240 * 3 / 2; ++i) {
+      x = x * 1664525u + 1013904223u;
+      data.push_back(static_cast<uint8_t>(x >> 24));
+    }
+  }
+  EXPECT_TRUE(camrec::testing::write_file(path, data));
+  return path;
+}
+
+TEST(SeedRecordTest, QueueAsDeepAsTheBurstDropsNothing) {
+  // 24 frames offered in real time at 240 fps (100 ms) to x265's slow preset, which takes
+  // far longer than 4 ms for a picture of noise: the default queue of 4 frames must drop
+  // most of them, a queue of 24 none, whatever the machine does (the count is bounded by
+  // the depth, not by a race).
+  constexpr int kFrames = 24;
+  TempDir dir;
+  const std::string clip = noise_y4m(dir, kFrames);
+  auto record = [&](const std::string& name, const std::string& extra) {
+    const std::string out = dir.file(name);
+    auto r = run_command(shell_quote(test::cli()) + " record -o " + shell_quote(out) + " --source file:" +
+                         shell_quote(clip) + " --fps 240 --codec h265 --preset slow" + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const int64_t dropped = test::summary_dropped(r.err);
+    EXPECT_GE(dropped, 0) << "no summary line: " << r.err;
+    // Every frame offered is in the file or counted as dropped.
+    EXPECT_EQ(camrec::testing::ffprobe_packet_count(out, "v") + dropped, kFrames) << r.err;
+    return dropped;
+  };
+  EXPECT_GT(record("default.mp4", ""), 0) << "the slow encoder kept up: nothing tells a deep queue apart";
+  EXPECT_EQ(record("deep.mp4", " --queue-frames 24"), 0);
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ struct RecordOptions {
   std::string audio_rate;
   std::string audio_channels;
   bool fast = false;
+  std::string queue_frames = "4";
   bool quiet = false;
   std::string progress = "auto";
   OutputOptions out;
@@ -119,6 +120,8 @@ Result<recorder::RecorderConfig> make_config(const RecordOptions& o) {
     CAMREC_ASSIGN_OR_RETURN(c.pixel_format, media::parse_pixel_format(o.pixel_format));
   }
   c.paced = !o.fast;
+  CAMREC_ASSIGN_OR_RETURN(uint64_t queue, parse_count("--queue-frames", o.queue_frames, 1, recorder::kMaxQueueFrames));
+  c.queue_frames = static_cast<uint32_t>(queue);
   // An audio source alone means audio: Opus, the codec every player and browser takes.
   std::string audio = o.audio.empty() ? (o.audio_source.empty() ? "none" : "opus") : o.audio;
   if (audio == "g711u") c.audio = media::AudioCodec::g711u;
@@ -302,6 +305,10 @@ void add_record_command(CLI::App& app, Runner& run) {
                   "Audio channels: G.711 1; Opus and AAC 1 or 2. A source with other channels is mixed (default: the "
                   "source's own when the codec takes it, else G.711 1, Opus and AAC 2; the tone 1)");
   cmd->add_flag("--fast", o->fast, "Test pattern and files: as fast as the encoder goes, not in real time");
+  cmd->add_option("--queue-frames", o->queue_frames,
+                  "Frames queued between the camera and the encoder, 1..64 (default 4, 133 ms at 30 fps): a frame "
+                  "that finds the queue full is dropped, so a busy host wants more (16: 533 ms); each queued "
+                  "frame holds a picture, 1.4 MB at 1280x720");
   cmd->add_option("--progress", o->progress,
                   "auto (a redrawn line on a terminal, plain lines otherwise), terminal, plain, json or none "
                   "(default auto)");

@@ -39,6 +39,9 @@ struct Mp4CfgStr {
   std::string source = "testpattern";
   std::string audio_source = "tone";
   bool paced = true;
+  /// camrec extension: frames queued between the sensor and the encoder, 1..64 (see
+  /// RecorderConfig::queue_frames; Create refuses others).
+  uint32_t queue_frames = 4;
 };
 
 class Mp4Container {
@@ -57,8 +60,8 @@ class Mp4Container {
 
   ~Mp4Container();
   /// Builds the pipeline and creates the file: destroyed -> created. Errors: invalid_argument
-  /// for a config type other than muxer, an unknown codec id or a bad size; wrong_state
-  /// unless destroyed.
+  /// for a config type other than muxer, an unknown codec id, a bad size or a queue_frames
+  /// outside 1..64; wrong_state unless destroyed.
   Status Create(const Mp4CfgStr& config);
   /// Starts capture: created -> started. Errors: wrong_state in any other state (after Stop:
   /// Destroy, then Create again), and the sources' start errors.

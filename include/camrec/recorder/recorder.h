@@ -27,6 +27,9 @@
 
 namespace camrec::recorder {
 
+/// The deepest queue RecorderConfig::queue_frames takes (the link's limit).
+inline constexpr uint32_t kMaxQueueFrames = 64;
+
 struct RecorderConfig {
   // Video.
   std::string source = "testpattern";  ///< "testpattern", "file:PATH", "v4l2:/dev/videoN".
@@ -55,6 +58,13 @@ struct RecorderConfig {
   /// Encoder device 0..7: recorders running at once in one process each need their own
   /// device (and sensor_id).
   uint32_t encoder_device = media::VENC_DEV_ID;
+  /// Frames the link between the sensor and the encoder holds while the encoder is busy,
+  /// 1..kMaxQueueFrames. A paced source drops a frame that finds the queue full (a camera cannot wait),
+  /// so the depth is the longest stall of the encoder's thread that loses nothing: 4 frames
+  /// are 133 ms at 30 fps; a host shared with other work may stall it longer (16: 533 ms).
+  /// Each queued frame holds a picture (1.4 MB at 1280x720 NV12, 3.1 MB at 1920x1080): memory
+  /// taken when a stall fills the queue. An unpaced source waits instead of dropping.
+  uint32_t queue_frames = 4;
   // Audio.
   std::optional<media::AudioCodec> audio;  ///< nullopt: no audio track.
   std::string audio_source = "tone";       ///< "tone", "wav:PATH", "alsa:DEVICE".
