@@ -145,6 +145,8 @@ struct MuxerStats {
   uint64_t syncs = 0;                 ///< fdatasync calls.
 };
 
+struct MuxerInternals;
+
 /// What a recorder writes packets to: one MP4 file (Muxer) or a series of segment files
 /// (SegmentWriter).
 class MediaWriter {
@@ -197,6 +199,7 @@ class Muxer final : public MediaWriter {
   struct Impl;
 
  private:
+  friend struct MuxerInternals;  // the library's internal write path (src/mux/parsed_write.h)
   explicit Muxer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

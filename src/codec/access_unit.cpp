@@ -47,19 +47,17 @@ Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, A
     if (nal.empty()) return nal_error(i, "0 bytes");
     if (nal[0] & 0x80) return nal_error(i, "forbidden_zero_bit is set");
     if (nal.size() < header) return nal_error(i, "shorter than the 2-byte H.265 NAL header");
-    bool slice = false, drop = false;
+    bool slice = false;
     uint8_t type = 0;
     if (codec == VideoCodec::h264) {
       type = h264_nal_type(nal[0]);
       if (type == 0) return nal_error(i, "nal_unit_type 0 is unspecified");
       slice = type >= 1 && type <= 5;
-      drop = type == 7 || type == 8 || type == 9;
       if (type == 10) out.has_end_of_sequence = true;
     } else {
       type = h265_nal_type(nal[0]);
       if ((nal[1] & 0x07) == 0) return nal_error(i, "nuh_temporal_id_plus1 is 0");
       slice = h265_is_vcl(type);
-      drop = type >= 32 && type <= 35;
       if (type == 36) out.has_end_of_sequence = true;
     }
     // The slice header starts right after the NAL header: a slice without it is truncated.
@@ -74,7 +72,7 @@ Status parse_access_unit_nals(VideoCodec codec, std::span<const NalView> nals, A
       }
     }
     if (is_parameter_set(codec, nal)) out.parameter_sets.emplace_back(nal.begin(), nal.end());
-    if (!drop && sample) append_length_prefixed(nal, *sample);
+    if (sample && stays_in_sample(codec, nal)) append_length_prefixed(nal, *sample);
   }
   if (!have_slice) {
     if (sample) sample->resize(sample_start);

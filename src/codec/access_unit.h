@@ -55,6 +55,17 @@ struct AccessUnit {
   void clear();
 };
 
+/// Whether an MP4 sample keeps this NAL unit: parameter sets (they go into the sample entry)
+/// and access unit delimiters are left out, everything else stays. `nal` is not empty.
+inline bool stays_in_sample(VideoCodec codec, NalView nal) {
+  if (codec == VideoCodec::h264) {
+    const uint8_t type = nal[0] & 0x1F;
+    return type < 7 || type > 9;
+  }
+  const uint8_t type = (nal[0] >> 1) & 0x3F;
+  return type < 32 || type > 35;
+}
+
 /// Parses one Annex B access unit without stream state. Errors (malformed): empty input,
 /// bytes before the first start code, a NAL unit of 0 bytes or shorter than its header, a
 /// set forbidden_zero_bit, nuh_temporal_id_plus1 of 0, no slice NAL unit, slices of

@@ -11,23 +11,33 @@ AccessUnitSplitter::AccessUnitSplitter(VideoCodec codec, AccessUnitSplitterOptio
     : codec_(codec), options_(options) {}
 
 std::span<uint8_t> AccessUnitSplitter::prepare(size_t n) {
+  if (attached_) return {};
   if (cap_ - end_ < n) {
     compact();
     if (cap_ - end_ < n) {
       size_t want = std::max({cap_ * 2, end_ + n, size_t{1} << 16});
       auto bigger = std::make_unique_for_overwrite<uint8_t[]>(want);
-      if (end_ > 0) std::memcpy(bigger.get(), buf_.get(), end_);
-      buf_ = std::move(bigger);
+      if (end_ > 0) std::memcpy(bigger.get(), storage_.get(), end_);
+      storage_ = std::move(bigger);
+      buf_ = storage_.get();
       cap_ = want;
     }
   }
-  return {buf_.get() + end_, cap_ - end_};
+  return {storage_.get() + end_, cap_ - end_};
 }
 
 void AccessUnitSplitter::commit(size_t n) { end_ += std::min(n, cap_ - end_); }
 
+void AccessUnitSplitter::attach(std::span<const uint8_t> whole) {
+  if (attached_ || end_ > 0 || finished_) return;
+  attached_ = true;
+  buf_ = whole.data();
+  cap_ = end_ = whole.size();
+  finished_ = true;
+}
+
 void AccessUnitSplitter::feed(std::span<const uint8_t> data) {
-  if (data.empty()) return;
+  if (data.empty() || attached_) return;
   auto room = prepare(data.size());
   std::memcpy(room.data(), data.data(), data.size());
   commit(data.size());
@@ -41,7 +51,7 @@ void AccessUnitSplitter::compact() {
   size_t keep = au_start_ != npos ? au_start_ : consumed_;
   // Move only when that frees at least half the buffer, so each byte moves O(1) times.
   if (keep == 0 || keep < cap_ / 2) return;
-  std::memmove(buf_.get(), buf_.get() + keep, end_ - keep);
+  std::memmove(storage_.get(), storage_.get() + keep, end_ - keep);
   end_ -= keep;
   base_ += keep;
   scan_ = scan_ > keep ? scan_ - keep : 0;
@@ -62,7 +72,7 @@ Status AccessUnitSplitter::fail(Errc code, const std::string& message) {
 }
 
 Result<AccessUnitSplitter::Kind> AccessUnitSplitter::classify(size_t begin, size_t end, bool complete) const {
-  const uint8_t* p = buf_.get() + begin;
+  const uint8_t* p = buf_ + begin;
   size_t size = end - begin;
   uint64_t at = base_ + begin;
   if (p[0] & 0x80)
@@ -98,9 +108,9 @@ Result<AccessUnitSplitter::Kind> AccessUnitSplitter::classify(size_t begin, size
 AccessUnitView AccessUnitSplitter::emit(size_t end, size_t nal_count, size_t next_au) {
   views_.clear();
   for (size_t i = 0; i < nal_count; ++i)
-    views_.emplace_back(buf_.get() + nals_[i].begin, nals_[i].end - nals_[i].begin);
+    views_.emplace_back(buf_ + nals_[i].begin, nals_[i].end - nals_[i].begin);
   AccessUnitView view;
-  view.bytes = {buf_.get() + au_start_, end - au_start_};
+  view.bytes = {buf_ + au_start_, end - au_start_};
   view.nals = views_;
   view.stream_offset = base_ + au_start_;
   view.has_vcl = au_has_vcl_;
@@ -156,7 +166,7 @@ Result<std::optional<AccessUnitView>> AccessUnitSplitter::next() {
       if (auto view = act(*kind, nals_.size(), nal_code_)) return std::optional<AccessUnitView>(*view);
     }
     size_t from = scan_;
-    auto hit = find_start_code({buf_.get(), end_}, from);
+    auto hit = find_start_code({buf_, end_}, from);
     if (hit) {
       size_t p = *hit;
       scan_ = p + 1;

@@ -59,6 +59,11 @@ class AccessUnitSplitter {
   void feed(std::span<const uint8_t> data);
   /// Marks the end of the input: the last access unit becomes available from next().
   void finish();
+  /// Takes `whole` as the entire input, in place of prepare/commit/feed and finish (which
+  /// then do nothing): the splitter scans it where it is, without a copy, and the views it
+  /// returns point into it and stay valid as long as it does (a mapped file). Only on a
+  /// splitter that has no input yet.
+  void attach(std::span<const uint8_t> whole);
 
   /// The next complete access unit; nullopt when more input is needed (or, after
   /// finish(), when the stream is exhausted). Errors (sticky): malformed (non-zero bytes
@@ -86,7 +91,9 @@ class AccessUnitSplitter {
 
   VideoCodec codec_;
   AccessUnitSplitterOptions options_;
-  std::unique_ptr<uint8_t[]> buf_;
+  std::unique_ptr<uint8_t[]> storage_;  // the input buffer, unless attached
+  const uint8_t* buf_ = nullptr;        // storage_, or the attached input
+  bool attached_ = false;
   size_t cap_ = 0;
   size_t end_ = 0;        // bytes filled
   size_t consumed_ = 0;   // bytes before this are no longer needed

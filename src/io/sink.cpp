@@ -171,7 +171,9 @@ Status FileSink::append(std::span<const std::span<const uint8_t>> buffers) {
   if (fd_ < 0) return make_error(Errc::wrong_state, "write to a closed file");
   // pwritev in a loop: a partial write is continued from where it stopped, so the only
   // way out before everything is written is an error from the kernel.
-  constexpr size_t kMaxIov = 64;
+  // As many buffers per call as the kernel takes (IOV_MAX): a remuxed fragment is two
+  // buffers per NAL unit (its length, then its payload in the input file).
+  constexpr size_t kMaxIov = 1024;
   iovec iov[kMaxIov];
   size_t next = 0;
   size_t skip = 0;  // bytes of buffers[next] already written

@@ -32,9 +32,14 @@ struct EsTiming {
 /// One frame of the stream.
 struct EsFrame {
   /// The access unit, Annex B: a view into `storage` or into the reader's buffer, valid
-  /// until the next call to next().
+  /// until the next call to next() (when the reader maps the file: as long as the reader).
   std::span<const uint8_t> data;
   std::vector<uint8_t> storage;
+  /// When the reader maps the file: the access unit's NAL units, views into the mapping
+  /// valid as long as the reader, and the stream's parameter sets as of this frame. With
+  /// them the muxer takes the frame as parsed (mux/parsed_write.h). Empty otherwise.
+  std::vector<codec::NalView> nals;
+  std::shared_ptr<const codec::VideoParameterSets> sets;
   int64_t pts = 0;
   int64_t dts = 0;
   Timescale timescale = 1;    ///< Of pts and dts.
@@ -45,8 +50,11 @@ struct EsFrame {
 class ElementaryStreamReader {
  public:
   /// Opens `path`; the codec is given (by the caller, from the extension or an option).
+  /// A regular file is mapped into memory and scanned where it is (no read copy; its frames
+  /// come with their NAL units, see EsFrame), unless `map` is false; anything else (a pipe)
+  /// is read in chunks.
   static Result<std::unique_ptr<ElementaryStreamReader>> open(const std::string& path, codec::VideoCodec codec,
-                                                               EsTiming timing = {});
+                                                               EsTiming timing = {}, bool map = true);
   ~ElementaryStreamReader();
 
   /// The next frame in decode order; false at the end. Frames that cannot be decoded
@@ -59,6 +67,9 @@ class ElementaryStreamReader {
  private:
   ElementaryStreamReader(int fd, codec::VideoCodec codec, EsTiming timing);
   Result<bool> read_more();
+  /// Mapped input, scanned up to `offset`: hands the pages far enough behind back to the
+  /// kernel, so the process keeps little of the file mapped however large it is.
+  void advise(uint64_t offset);
   Status assign_presentation(bool everything);
   int64_t timestamp_at(uint64_t index) const;
 
@@ -70,6 +81,10 @@ class ElementaryStreamReader {
   };
 
   int fd_ = -1;
+  const uint8_t* map_ = nullptr;  ///< The whole file, when mapped.
+  size_t map_size_ = 0;
+  size_t released_ = 0;           ///< Mapped pages before this were handed back.
+  std::shared_ptr<const codec::VideoParameterSets> sets_;  ///< Snapshot for the frames (mapped).
   codec::VideoCodec codec_;
   EsTiming timing_;
   codec::AccessUnitSplitter splitter_;

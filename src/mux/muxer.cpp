@@ -8,6 +8,7 @@
 #include "box/file_boxes.h"
 #include "mux/movie_builder.h"
 #include "mux/muxer_impl.h"
+#include "mux/parsed_write.h"
 
 namespace camrec {
 
@@ -120,6 +121,14 @@ Status Muxer::write(uint32_t track, const Packet& packet) {
   return impl_->write(track, packet);
 }
 
+Status MuxerInternals::write_parsed(MediaWriter& writer, uint32_t track, const Packet& packet,
+                                    const mux::ParsedVideo& video) {
+  auto* muxer = dynamic_cast<Muxer*>(&writer);
+  if (!muxer) return writer.write(track, packet);
+  std::lock_guard lock(muxer->impl_->mutex);
+  return muxer->impl_->write(track, packet, &video);
+}
+
 Status Muxer::write_parameter_sets(uint32_t track, std::span<const uint8_t> annexb) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->closed) return make_error(Errc::wrong_state, "write_parameter_sets after close");
@@ -139,7 +148,7 @@ MuxerStats Muxer::stats() const {
   return s;
 }
 
-Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
+Status Muxer::Impl::write(uint32_t track_index, const Packet& packet, const mux::ParsedVideo* parsed) {
   if (closed) return make_error(Errc::wrong_state, "write after close");
   if (!failed.is_ok()) return failed;
   if (track_index >= tracks.size())
@@ -179,16 +188,21 @@ Status Muxer::Impl::write(uint32_t track_index, const Packet& packet) {
       return make_error(Errc::invalid_argument, "gap of more than 2^32 ticks between two packets");
   }
 
-  // The input appends the sample to the fragment buffer directly (no extra copy); every
-  // way out below that does not keep the sample cuts those bytes off again.
-  const size_t before = t.data.size();
-  auto prepared = t.input->prepare(packet.data, t.data);
+  // The input appends the sample to the fragment's data directly (no extra copy; a parsed
+  // access unit's payloads stay where the caller has them); every way out below that does
+  // not keep the sample takes those bytes back again.
+  const mux::SampleData::Mark before = t.data.mark();
+  Result<mux::InputSample> prepared = parsed ? t.input->prepare_parsed(*parsed, t.data) : [&] {
+    auto r = t.input->prepare(packet.data, t.data.owned());
+    if (r) t.data.commit_owned(r->size);
+    return r;
+  }();
   if (!prepared) {
-    t.data.resize(before);
+    t.data.rewind(before);
     return prepared.error();
   }
   const mux::InputSample sample = *prepared;
-  auto discard = [&t, &sample] { t.data.resize(t.data.size() - sample.size); };
+  auto discard = [&t, &before] { t.data.rewind(before); };
   if (sample.drop) {
     discard();
     ++stats.samples_dropped;
@@ -463,9 +477,9 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
   std::vector<std::span<const uint8_t>> buffers;
   buffers.push_back(head.span());
   for (auto& run : runs) {
-    size_t bytes = 0;
+    uint64_t bytes = 0;
     for (size_t i = 0; i < run.count; ++i) bytes += run.track->pending[i].size;
-    buffers.push_back(std::span<const uint8_t>(run.track->data.data(), bytes));
+    run.track->data.front(bytes, buffers);
   }
   const uint64_t fragment_offset = sink->size();
   Status s = sink->append(buffers);
@@ -504,7 +518,7 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
     end_us = std::max(end_us, rescale(last.decode_time + last.duration, t.timescale(), kMicroseconds));
     t.samples_written += n;
     stats.samples_written += n;
-    t.data.erase(t.data.begin(), t.data.begin() + static_cast<ptrdiff_t>(bytes));
+    t.data.drop_front(bytes);
     t.pending.erase(t.pending.begin(), t.pending.begin() + static_cast<ptrdiff_t>(n));
   }
   ++stats.fragments_written;

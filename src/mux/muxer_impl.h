@@ -42,7 +42,9 @@ struct Muxer::Impl {
   mux::MovieTimes times;         ///< Written in mvhd, tkhd and mdhd; set at the first packet.
   MuxerStats stats;
 
-  Status write(uint32_t track_index, const Packet& packet);
+  /// `parsed`: the access unit split and parsed by the caller (write_parsed()); null for
+  /// the public path, where the track's input parses packet.data itself.
+  Status write(uint32_t track_index, const Packet& packet, const mux::ParsedVideo* parsed = nullptr);
   Status close();
 
   // Recording (muxer.cpp).

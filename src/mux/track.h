@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "box/fragment_boxes.h"
+#include "mux/sample_data.h"
 #include "mux/sample_index.h"
 #include "mux/track_input.h"
 
@@ -50,7 +51,7 @@ struct Track {
   uint32_t duration_hint = 0;      ///< Duration the caller gave with the latest packet.
   uint32_t end_trim = 0;           ///< Ticks of the last packet not to present (Opus padding).
 
-  std::vector<uint8_t> data;        ///< Bytes of the pending samples, in order.
+  SampleData data;                  ///< Bytes of the pending samples, in order.
   std::vector<PendingSample> pending;
 
   SampleIndex index;                ///< Regular layout: counts for the final moov's tables.

@@ -10,6 +10,9 @@
 
 #include "box/sample_table_boxes.h"
 #include "camrec/muxer.h"
+#include "codec/annexb.h"
+#include "codec/video_config.h"
+#include "mux/sample_data.h"
 
 namespace camrec::mux {
 
@@ -22,12 +25,31 @@ struct InputSample {
   uint32_t description = 1;       ///< 1-based sample description (stsd entry) of the sample.
 };
 
+/// A video access unit its caller has already split into NAL units and parsed with a
+/// codec::AccessUnitParser (the remux's reader): the muxer neither scans nor parses it again
+/// and writes the NAL units' payloads from where they are, so their memory must stay valid
+/// until the muxer is closed.
+struct ParsedVideo {
+  std::span<const codec::NalView> nals;  ///< The access unit's NAL units, in stream order.
+  bool key = false;                      ///< AccessUnit::is_key.
+  /// The stream's parameter sets as of this access unit (AccessUnitParser::parameter_sets()).
+  const codec::VideoParameterSets* sets = nullptr;
+};
+
 class TrackInput {
  public:
   virtual ~TrackInput() = default;
   /// Converts one packet, appending the sample's bytes to `out`. On error `out` may have
   /// grown (the caller cuts it back); the input's stream state is unchanged.
   virtual Result<InputSample> prepare(std::span<const uint8_t> packet, std::vector<uint8_t>& out) = 0;
+  /// As prepare(), for an access unit parsed by the caller: the sample's NAL unit payloads
+  /// go into `out` as views of the caller's memory. The same track must not also take
+  /// packets through prepare() (it would not know the caller's parameter sets).
+  virtual Result<InputSample> prepare_parsed(const ParsedVideo& video, SampleData& out) {
+    (void)video;
+    (void)out;
+    return make_error(Errc::invalid_argument, "not a video track");
+  }
   /// True once the sample description is known (video: after the first parameter sets).
   virtual bool configured() const = 0;
   /// Adds the sample description(s) to `stsd`; only when configured().

@@ -52,30 +52,45 @@ class VideoInput : public TrackInput {
       return s;
     }
     const auto& sets = parser_.parameter_sets();
-    if (!configured_) {
-      if (!au_.is_key || !sets.complete())
-        return make_error(Errc::malformed, "the first key frame comes without its parameter sets");
-      CAMREC_RETURN_IF_ERROR(select_description(sets));
-      configured_ = true;
-    } else if (au_.is_key && !config_.parameter_sets_in_band && !(sets == descriptions_[current_ - 1].sets)) {
-      // New parameters (an encoder restarted or reconfigured, clips joined): a new sample
-      // description from this key frame on (14496-12 8.5.2); the pictures before it keep
-      // theirs. Sets that only repeat in-band are equal and change nothing. With the sets
-      // in-band, the key frame's own sets describe it and the one description stays.
-      CAMREC_RETURN_IF_ERROR(select_description(sets));
-    }
-    s.sync = au_.is_key;
-    s.description = current_;
+    CAMREC_RETURN_IF_ERROR(describe_sample(au_.is_key, sets, s));
     if (au_.is_key && in_band()) {
-      // From the first change on, each key frame also carries its parameter sets: ffmpeg 5.1
-      // ignores a fragment's tfhd.sample_description_index and would decode the new
-      // pictures with the first description's (docs/file-layout.md).
-      std::vector<uint8_t> sets_bytes;
-      for (const auto* list : {&sets.vps, &sets.sps, &sets.pps})
-        for (const auto& nal : *list) codec::append_length_prefixed(codec::NalView(nal), sets_bytes);
+      std::vector<uint8_t> sets_bytes = in_band_sets(sets);
       out.insert(out.begin() + static_cast<std::ptrdiff_t>(before), sets_bytes.begin(), sets_bytes.end());
       s.size += sets_bytes.size();
     }
+    return s;
+  }
+
+  Result<InputSample> prepare_parsed(const ParsedVideo& v, SampleData& out) override {
+    if (!v.sets) return make_error(Errc::invalid_argument, "a parsed access unit needs the stream's parameter sets");
+    if (v.nals.empty()) return make_error(Errc::malformed, "empty access unit");
+    // The sample is what prepare() builds from the same access unit: the in-band parameter
+    // sets of a key frame once the track has them, then every NAL unit a sample keeps with
+    // a 4-byte length in front, the payloads left where the caller has them.
+    size_t bytes = 0;
+    for (const auto& nal : v.nals)
+      if (codec::stays_in_sample(vc_, nal)) bytes += 4 + nal.size();
+    if (bytes > kMaxAccessUnit)
+      return make_error(Errc::limit_exceeded, "access unit of " + std::to_string(bytes) +
+                                                  " bytes is larger than the limit of 64 MiB per video frame");
+    InputSample s;
+    if (!configured_ && !v.key) {
+      // As prepare() before the first key frame: the muxer refuses it as a first packet.
+      s.sync = false;
+      return s;
+    }
+    CAMREC_RETURN_IF_ERROR(describe_sample(v.key, *v.sets, s));
+    const uint64_t start = out.size();
+    if (v.key && in_band()) out.append_owned(in_band_sets(*v.sets));
+    for (const auto& nal : v.nals) {
+      if (!codec::stays_in_sample(vc_, nal)) continue;
+      const uint32_t n = static_cast<uint32_t>(nal.size());
+      const uint8_t length[4] = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                                 static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+      out.append_owned(length);
+      out.append_external(nal);
+    }
+    s.size = static_cast<size_t>(out.size() - start);
     return s;
   }
 
@@ -161,6 +176,36 @@ class VideoInput : public TrackInput {
     uint32_t width = 0, height = 0;
     codec::VideoFormat format;  ///< Sample aspect ratio and colour of the SPS's VUI.
   };
+
+  /// Chooses the sample description of a sample (`key`: a key frame; `sets`: the stream's
+  /// parameter sets as of it) and fills in its sync flag and description index.
+  Status describe_sample(bool key, const codec::VideoParameterSets& sets, InputSample& s) {
+    if (!configured_) {
+      if (!key || !sets.complete())
+        return make_error(Errc::malformed, "the first key frame comes without its parameter sets");
+      CAMREC_RETURN_IF_ERROR(select_description(sets));
+      configured_ = true;
+    } else if (key && !config_.parameter_sets_in_band && !(sets == descriptions_[current_ - 1].sets)) {
+      // New parameters (an encoder restarted or reconfigured, clips joined): a new sample
+      // description from this key frame on (14496-12 8.5.2); the pictures before it keep
+      // theirs. Sets that only repeat in-band are equal and change nothing. With the sets
+      // in-band, the key frame's own sets describe it and the one description stays.
+      CAMREC_RETURN_IF_ERROR(select_description(sets));
+    }
+    s.sync = key;
+    s.description = current_;
+    return Status::ok();
+  }
+
+  /// From the first change on, each key frame also carries its parameter sets: ffmpeg 5.1
+  /// ignores a fragment's tfhd.sample_description_index and would decode the new pictures
+  /// with the first description's (docs/file-layout.md). These are the bytes it starts with.
+  static std::vector<uint8_t> in_band_sets(const codec::VideoParameterSets& sets) {
+    std::vector<uint8_t> bytes;
+    for (const auto* list : {&sets.vps, &sets.sps, &sets.pps})
+      for (const auto& nal : *list) codec::append_length_prefixed(codec::NalView(nal), bytes);
+    return bytes;
+  }
 
   /// Makes `sets` the current description: an earlier one with the same sets, or a new one.
   /// On error nothing changes.

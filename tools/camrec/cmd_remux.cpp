@@ -15,6 +15,7 @@
 #include "edit/copy.h"
 #include "io/sink.h"
 #include "mux/elementary_stream.h"
+#include "mux/parsed_write.h"
 #include "mux_options.h"
 
 namespace camrec::cli {
@@ -64,7 +65,10 @@ Result<std::vector<int64_t>> read_timestamps(const std::string& path) {
   return out;
 }
 
-Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter& muxer, uint64_t& frames) {
+// `reader` is kept by the caller until the muxer is closed: the muxer writes the frames'
+// payloads straight from the reader's mapping of the input.
+Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter& muxer, uint64_t& frames,
+                        std::unique_ptr<mux::ElementaryStreamReader>& reader) {
   mux::EsTiming timing;
   if (!o.fps.empty()) {
     CAMREC_ASSIGN_OR_RETURN(Rate rate, parse_rate("--fps", o.fps));
@@ -74,7 +78,7 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
   if (!o.timestamps.empty()) {
     CAMREC_ASSIGN_OR_RETURN(timing.timestamps_us, read_timestamps(o.timestamps));
   }
-  CAMREC_ASSIGN_OR_RETURN(auto reader, mux::ElementaryStreamReader::open(o.input, vc, timing));
+  CAMREC_ASSIGN_OR_RETURN(reader, mux::ElementaryStreamReader::open(o.input, vc, timing));
   VideoTrackConfig vt;
   vt.codec = vc == codec::VideoCodec::h264 ? Codec::h264 : Codec::h265;
   CAMREC_ASSIGN_OR_RETURN(uint32_t track, muxer.add_video_track(vt));
@@ -85,7 +89,12 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
     bool more = *next;
     if (!more) break;
     Packet p{frame.data, frame.pts, frame.dts, frame.timescale, frame.duration};
-    CAMREC_RETURN_IF_ERROR(muxer.write(track, p).with_context("frame " + std::to_string(frames)));
+    // A mapped input comes split and parsed: the muxer takes it as it is (one scan, one
+    // parse of the slice headers, the payload written from the mapping).
+    Status written = frame.nals.empty()
+                         ? muxer.write(track, p)
+                         : MuxerInternals::write_parsed(muxer, track, p, {frame.nals, frame.key, frame.sets.get()});
+    CAMREC_RETURN_IF_ERROR(written.with_context("frame " + std::to_string(frames)));
     ++frames;
   }
   if (reader->dropped() && !o.quiet)
@@ -170,7 +179,8 @@ int run_remux(const RemuxOptions& o) {
   auto muxer = make_writer(o.output, *options, o.segments);
   if (!muxer) return report_output_error("remux", muxer.error());
   uint64_t frames = 0;
-  Status s = *vc ? remux_elementary(o, **vc, **muxer, frames) : remux_mp4(o, *demuxer, **muxer, frames);
+  std::unique_ptr<mux::ElementaryStreamReader> reader;  // lives until the muxer is closed
+  Status s = *vc ? remux_elementary(o, **vc, **muxer, frames, reader) : remux_mp4(o, *demuxer, **muxer, frames);
   Status closed = (*muxer)->close();
   if (!s.is_ok()) {
     report_error("remux", s);
