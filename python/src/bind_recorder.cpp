@@ -160,6 +160,11 @@ class RecorderObject {
     stop();
   }
 
+  // Raises like every other call; the recording goes on unchanged after a refusal.
+  void reconfigure_video(uint32_t width, uint32_t height, uint32_t bitrate) {
+    check(recorder_->reconfigure_video(width, height, bitrate));
+  }
+
   recorder::RecorderStats stats() const { return recorder_->stats(); }
   bool stopped() const { return stopped_; }
 
@@ -209,6 +214,11 @@ void bind_recorder(py::module_& m) {
       .def("process", &RecorderObject::process, py::arg("timeout_ms") = 2000,
            "Writes the next frame and the audio captured meanwhile; False once a limit or the source's end is reached.")
       .def("stop", &RecorderObject::stop, "Drains the encoder and closes the file; idempotent.")
+      .def("reconfigure_video", &RecorderObject::reconfigure_video, py::arg("width"), py::arg("height"),
+           py::arg("bitrate"),
+           "Changes the picture size and bitrate (kbit/s) while recording: the file switches at a key frame "
+           "with a second sample description. One change at a time: a second call before the first reached "
+           "the encoder raises wrong_state.")
       .def("run", &RecorderObject::run,
            "start() if needed, process() until the end, stop(). Ctrl-C closes the file, then raises KeyboardInterrupt.")
       .def_property_readonly("stopped", &RecorderObject::stopped)

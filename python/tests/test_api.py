@@ -10,7 +10,7 @@ import time
 import pytest
 
 import camrec
-from conftest import decodes_clean, ffprobe_warnings, video_packets, video_stream
+from conftest import decodes_clean, ffprobe_json, ffprobe_warnings, video_packets, video_stream
 
 
 def record(path, **options):
@@ -262,3 +262,31 @@ def test_other_threads_run_while_process_waits_for_a_frame(tmp_path):
         t.join()
         rec.stop()
     assert during > 0, "the helper thread never ran while process() waited: the GIL was held"
+
+
+def test_recorder_changes_size_while_recording(tmp_path):
+    out = tmp_path / "resized.mp4"
+    rec = camrec.Recorder(str(out), frames=60, fast=True, width=320, height=240)
+    with pytest.raises(camrec.Error) as e:
+        rec.reconfigure_video(640, 360, 1500)  # not started yet
+    assert e.value.code == "wrong_state"
+    with rec:
+        for _ in range(20):
+            assert rec.process()
+        with pytest.raises(camrec.Error) as e:
+            rec.reconfigure_video(641, 360, 1500)
+        assert e.value.code == "invalid_argument" and "even" in e.value.message
+        rec.reconfigure_video(640, 360, 1500)
+        while rec.process():
+            pass
+    assert rec.frames_written == 60
+    frames = ffprobe_json(out, "-select_streams", "v", "-show_frames", "-show_entries", "frame=width,height")["frames"]
+    sizes = [(f["width"], f["height"]) for f in frames]
+    assert len(sizes) == 60
+    first_new = sizes.index((640, 360))
+    # Old-size frames already captured still come first; after the switch only the new size.
+    assert 20 <= first_new < 60 and set(sizes[:first_new]) == {(320, 240)} and set(sizes[first_new:]) == {(640, 360)}
+    assert decodes_clean(out) == ""
+    with pytest.raises(camrec.Error) as e:
+        rec.reconfigure_video(640, 360, 1500)  # the file is closed
+    assert e.value.code == "wrong_state"
