@@ -21,9 +21,9 @@ foreach(layer ${camrec_layers})
 endforeach()
 
 # External libraries of the layers, as -l names: what a static link of libcamrec.a needs.
-set(camrec_external_libs ${X264_LIBRARIES} ${X265_LIBRARIES} ${OPUS_LIBRARIES} ${TURBOJPEG_LIBRARIES}
-    ${ALSA_LIBRARIES} ${AVCODEC_LIBRARIES} yuv)
-list(REMOVE_DUPLICATES camrec_external_libs)
+# The codec and device libraries are not among them: camrec opens them with dlopen when it
+# first needs one (src/libs), so a program linking libcamrec only needs them at run time.
+set(camrec_external_libs ${CMAKE_DL_LIBS})
 
 set(camrec_public_includes
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include/k230>

@@ -2,7 +2,10 @@
 # `make deb`: CPack builds camrec_<version>_amd64.deb (the CLI, libcamrec.so.N, the man page,
 # the bash completion) and camrec-dev_<version>_amd64.deb (headers, libcamrec.a, the .so link,
 # the CMake package and camrec.pc). Depends of the runtime package come from the ELF files
-# through dpkg-shlibdeps, so they follow whatever x264/x265/... the build linked.
+# through dpkg-shlibdeps, plus the packages holding the codec and device libraries camrec
+# opens with dlopen (src/libs), which no ELF file names: found by asking dpkg who owns the
+# exact files the build was made against (camrec_soname_files), so they follow whatever
+# x264/x265/... the build used.
 set(CAMREC_DEB_MAINTAINER "camrec maintainers <maintainers@camrec.invalid>"
     CACHE STRING "Maintainer field of the Debian packages")
 
@@ -34,6 +37,25 @@ set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME camrec)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+find_program(DPKG_QUERY_PROGRAM dpkg-query)
+set(camrec_dlopen_packages)
+if(DPKG_QUERY_PROGRAM)
+  foreach(file ${camrec_soname_files})
+    execute_process(COMMAND ${DPKG_QUERY_PROGRAM} -S ${file} OUTPUT_VARIABLE owner RESULT_VARIABLE rc ERROR_QUIET)
+    if(NOT rc EQUAL 0)  # registered under its real path (a /lib vs /usr/lib merge)
+      file(REAL_PATH ${file} real)
+      execute_process(COMMAND ${DPKG_QUERY_PROGRAM} -S ${real} OUTPUT_VARIABLE owner RESULT_VARIABLE rc ERROR_QUIET)
+    endif()
+    if(rc EQUAL 0 AND owner MATCHES "^([^:,]+)")
+      list(APPEND camrec_dlopen_packages ${CMAKE_MATCH_1})
+    else()
+      message(WARNING "no Debian package owns ${file}: the camrec package will not depend on it")
+    endif()
+  endforeach()
+endif()
+list(REMOVE_DUPLICATES camrec_dlopen_packages)
+# CPack appends what dpkg-shlibdeps finds to these.
+string(JOIN ", " CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS ${camrec_dlopen_packages})
 # A shlibs file (other packages' dpkg-shlibdeps find libcamrec.so.N in it) and the ldconfig
 # trigger that refreshes the loader cache on install and removal (Debian policy 8.1.1).
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
@@ -49,9 +71,9 @@ MediaManager, Mp4Container).
 This package holds the camrec command-line tool and the shared library.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME camrec-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-# The static library needs the development files of what camrec links.
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "camrec (= ${PROJECT_VERSION}), libx264-dev, libx265-dev, libopus-dev, libturbojpeg0-dev, libasound2-dev, libavcodec-dev, libavutil-dev, libswresample-dev, libyuv-dev")
+# The static library links nothing but the C and C++ runtimes: the codec libraries are opened
+# at run time, from the runtime package's Depends.
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "camrec (= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "development files for camrec (crash-safe MP4 recording)
 camrec records camera video and audio to MP4 files that stay playable after a
 crash. This package holds the C and C++ headers (including the K230

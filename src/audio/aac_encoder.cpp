@@ -9,23 +9,16 @@
 #include <iterator>
 #include <string>
 
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavutil/channel_layout.h>
-#include <libavutil/error.h>
-#include <libavutil/frame.h>
-#include <libavutil/log.h>
-}
-
 #include "camrec/time.h"
+#include "libs/audio.h"
 
 namespace camrec::media {
 
 namespace {
 
-std::string av_message(int err) {
+std::string av_message(const libs::AvCodec& av, int err) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, text, sizeof text);
+  av.av_strerror(err, text, sizeof text);
   return text;
 }
 
@@ -40,34 +33,36 @@ class AacAudioEncoder final : public AudioEncoder {
  public:
   explicit AacAudioEncoder(const AudioEncoderConfig& c) : config_(c) {}
   ~AacAudioEncoder() override {
-    av_frame_free(&frame_);
-    av_packet_free(&packet_);
-    avcodec_free_context(&ctx_);
+    if (av_ == nullptr) return;
+    av_->av_frame_free(&frame_);
+    av_->av_packet_free(&packet_);
+    av_->avcodec_free_context(&ctx_);
   }
 
   Status open() {
+    CAMREC_ASSIGN_OR_RETURN(av_, libs::avcodec());
     // libavcodec logs at info level to stderr by default ("Qavg: ..." when an encoder
     // closes); a recorder's output is its own messages. A level the host set is kept.
-    if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_ERROR);
-    const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (av_->av_log_get_level() == AV_LOG_INFO) av_->av_log_set_level(AV_LOG_ERROR);
+    const AVCodec* codec = av_->avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (codec == nullptr) return make_error(Errc::internal, "libavcodec has no AAC encoder");
-    ctx_ = avcodec_alloc_context3(codec);
-    frame_ = av_frame_alloc();
-    packet_ = av_packet_alloc();
+    ctx_ = av_->avcodec_alloc_context3(codec);
+    frame_ = av_->av_frame_alloc();
+    packet_ = av_->av_packet_alloc();
     if (ctx_ == nullptr || frame_ == nullptr || packet_ == nullptr) {
       return make_error(Errc::internal, "libavcodec: out of memory for the AAC encoder");
     }
     ctx_->sample_fmt = AV_SAMPLE_FMT_FLTP;  // the only input format of FFmpeg's AAC encoder
     ctx_->sample_rate = static_cast<int>(config_.sample_rate);
-    av_channel_layout_default(&ctx_->ch_layout, config_.channels);
+    av_->av_channel_layout_default(&ctx_->ch_layout, config_.channels);
     ctx_->bit_rate = config_.bitrate_bps != 0 ? config_.bitrate_bps
                                               : default_aac_bitrate(config_.sample_rate, config_.channels);
     ctx_->profile = FF_PROFILE_AAC_LOW;
     ctx_->time_base = AVRational{1, static_cast<int>(config_.sample_rate)};
     // The AudioSpecificConfig goes into extradata (for the muxer's esds), not in-band.
     ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (int err = avcodec_open2(ctx_, codec, nullptr); err < 0) {
-      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(err));
+    if (int err = av_->avcodec_open2(ctx_, codec, nullptr); err < 0) {
+      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(*av_, err));
     }
     if (ctx_->frame_size != 1024 || ctx_->extradata_size < 2) {
       return make_error(Errc::internal, "libavcodec AAC encoder: unexpected frame size or configuration");
@@ -76,7 +71,7 @@ class AacAudioEncoder final : public AudioEncoder {
     frame_->format = AV_SAMPLE_FMT_FLTP;
     frame_->nb_samples = ctx_->frame_size;
     frame_->sample_rate = ctx_->sample_rate;
-    if (av_channel_layout_copy(&frame_->ch_layout, &ctx_->ch_layout) < 0 || av_frame_get_buffer(frame_, 0) < 0) {
+    if (av_->av_channel_layout_copy(&frame_->ch_layout, &ctx_->ch_layout) < 0 || av_->av_frame_get_buffer(frame_, 0) < 0) {
       return make_error(Errc::internal, "libavcodec: out of memory for an AAC frame");
     }
     return Status::ok();
@@ -91,8 +86,8 @@ class AacAudioEncoder final : public AudioEncoder {
 
  protected:
   Status encode_frame(std::span<const int16_t> pcm, int64_t pts_us, std::vector<AudioPacket>& out) override {
-    if (int err = av_frame_make_writable(frame_); err < 0) {
-      return make_error(Errc::internal, "libavcodec: " + av_message(err));
+    if (int err = av_->av_frame_make_writable(frame_); err < 0) {
+      return make_error(Errc::internal, "libavcodec: " + av_message(*av_, err));
     }
     const uint16_t n = config_.channels;
     for (uint16_t c = 0; c < n; ++c) {
@@ -102,8 +97,8 @@ class AacAudioEncoder final : public AudioEncoder {
     frame_->pts = frames_sent_ * 1024;
     frames_sent_++;
     input_pts_us_.push_back(pts_us);
-    if (int err = avcodec_send_frame(ctx_, frame_); err < 0) {
-      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(err));
+    if (int err = av_->avcodec_send_frame(ctx_, frame_); err < 0) {
+      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(*av_, err));
     }
     return receive(out);
   }
@@ -111,8 +106,8 @@ class AacAudioEncoder final : public AudioEncoder {
   Status drain(std::vector<AudioPacket>& out) override {
     if (frames_sent_ == 0 || drained_) return Status::ok();
     drained_ = true;
-    if (int err = avcodec_send_frame(ctx_, nullptr); err < 0) {
-      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(err));
+    if (int err = av_->avcodec_send_frame(ctx_, nullptr); err < 0) {
+      return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(*av_, err));
     }
     return receive(out);
   }
@@ -123,9 +118,9 @@ class AacAudioEncoder final : public AudioEncoder {
   // the edit list's media_time takes that back, so frame 0 is heard at its capture time.
   Status receive(std::vector<AudioPacket>& out) {
     for (;;) {
-      int err = avcodec_receive_packet(ctx_, packet_);
+      int err = av_->avcodec_receive_packet(ctx_, packet_);
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return Status::ok();
-      if (err < 0) return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(err));
+      if (err < 0) return make_error(Errc::internal, "libavcodec AAC encoder: " + av_message(*av_, err));
       AudioPacket p;
       p.samples = 1024;
       p.duration_us = rescale(p.samples, config_.sample_rate, kMicroseconds);
@@ -137,12 +132,13 @@ class AacAudioEncoder final : public AudioEncoder {
         p.pts_us = pts_after_input_us(packets_after_input_++);
       }
       p.data.assign(packet_->data, packet_->data + packet_->size);
-      av_packet_unref(packet_);
+      av_->av_packet_unref(packet_);
       out.push_back(std::move(p));
     }
   }
 
   AudioEncoderConfig config_;
+  const libs::AvCodec* av_ = nullptr;
   AVCodecContext* ctx_ = nullptr;
   AVFrame* frame_ = nullptr;
   AVPacket* packet_ = nullptr;

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include <alsa/asoundlib.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
 
 #include "camrec/media/audio.h"
 #include "camrec/time.h"
+#include "libs/alsa.h"
 
 namespace camrec::media {
 
@@ -18,20 +17,20 @@ constexpr int64_t kReadTimeoutUs = 5'000'000;
 // ALSA prints its own diagnostics to stderr; the Status we return carries the message.
 void quiet_alsa_errors(const char*, int, const char*, int, const char*, ...) {}
 
-Status alsa_error(Errc code, const std::string& device, const char* what, int err) {
-  return make_error(code, "ALSA " + device + ": " + what + ": " + snd_strerror(err));
+Status alsa_error(const libs::Alsa& alsa, Errc code, const std::string& device, const char* what, int err) {
+  return make_error(code, "ALSA " + device + ": " + what + ": " + alsa.snd_strerror(err));
 }
 
 class AlsaSource final : public AudioSource {
  public:
-  AlsaSource(std::string device, snd_pcm_t* pcm, AudioFormat format,
+  AlsaSource(const libs::Alsa& alsa, std::string device, snd_pcm_t* pcm, AudioFormat format,
              const AudioOptions& options, Clock& clock)
-      : device_(std::move(device)), pcm_(pcm), format_(format), options_(options),
+      : alsa_(alsa), device_(std::move(device)), pcm_(pcm), format_(format), options_(options),
         clock_(clock) {}
 
   ~AlsaSource() override {
     stop();
-    snd_pcm_close(pcm_);
+    alsa_.snd_pcm_close(pcm_);
   }
 
   AudioFormat format() const override { return format_; }
@@ -40,10 +39,10 @@ class AlsaSource final : public AudioSource {
     stop_.store(false);
     chunks_ = 0;
     last_pts_ = INT64_MIN;
-    int err = snd_pcm_prepare(pcm_);
-    if (err < 0) return alsa_error(Errc::io, device_, "prepare", err);
-    err = snd_pcm_start(pcm_);
-    if (err < 0) return alsa_error(Errc::io, device_, "start", err);
+    int err = alsa_.snd_pcm_prepare(pcm_);
+    if (err < 0) return alsa_error(alsa_, Errc::io, device_, "prepare", err);
+    err = alsa_.snd_pcm_start(pcm_);
+    if (err < 0) return alsa_error(alsa_, Errc::io, device_, "start", err);
     started_ = true;
     return Status::ok();
   }
@@ -62,7 +61,7 @@ class AlsaSource final : public AudioSource {
     const int64_t give_up = steady_clock().now_us() + kReadTimeoutUs;
     while (got < want) {
       if (stop_.load()) return make_error(Errc::end_of_stream, "ALSA source stopped");
-      int ready = snd_pcm_wait(pcm_, kWaitSliceMs);
+      int ready = alsa_.snd_pcm_wait(pcm_, kWaitSliceMs);
       if (ready == 0) {
         if (steady_clock().now_us() > give_up) {
           return make_error(Errc::io, "ALSA " + device_ + ": no audio for 5 s");
@@ -70,25 +69,25 @@ class AlsaSource final : public AudioSource {
         continue;
       }
       snd_pcm_sframes_t r = ready < 0 ? ready
-                                      : snd_pcm_readi(pcm_, chunk.samples.data() + size_t{got} * format_.channels,
+                                      : alsa_.snd_pcm_readi(pcm_, chunk.samples.data() + size_t{got} * format_.channels,
                                                       want - got);
       if (r == -EAGAIN) continue;
       if (r == -EPIPE || r == -ESTRPIPE) {
         // Overrun: samples were lost; restart the stream and keep the timeline honest
         // (the next chunk gets a fresh timestamp from the clock).
         ++overruns_;
-        int err = snd_pcm_prepare(pcm_);
-        if (err < 0) return alsa_error(Errc::io, device_, "recover", err);
-        snd_pcm_start(pcm_);
+        int err = alsa_.snd_pcm_prepare(pcm_);
+        if (err < 0) return alsa_error(alsa_, Errc::io, device_, "recover", err);
+        alsa_.snd_pcm_start(pcm_);
         got = 0;
         continue;
       }
-      if (r < 0) return alsa_error(Errc::io, device_, "read", static_cast<int>(r));
+      if (r < 0) return alsa_error(alsa_, Errc::io, device_, "read", static_cast<int>(r));
       got += static_cast<uint32_t>(r);
     }
     // The last sample was captured `delay` frames ago: the device still holds that many.
     snd_pcm_sframes_t delay = 0;
-    if (snd_pcm_delay(pcm_, &delay) < 0 || delay < 0) delay = 0;
+    if (alsa_.snd_pcm_delay(pcm_, &delay) < 0 || delay < 0) delay = 0;
     const int64_t now = clock_.now_us();
     int64_t pts = now - rescale(static_cast<int64_t>(want) + delay, format_.sample_rate,
                                 kMicroseconds);
@@ -105,12 +104,13 @@ class AlsaSource final : public AudioSource {
   void stop() override {
     stop_.store(true);
     if (started_) {
-      snd_pcm_drop(pcm_);
+      alsa_.snd_pcm_drop(pcm_);
       started_ = false;
     }
   }
 
  private:
+  const libs::Alsa& alsa_;
   std::string device_;
   snd_pcm_t* pcm_;
   AudioFormat format_;
@@ -135,37 +135,39 @@ Result<std::unique_ptr<AudioSource>> open_alsa_source(const std::string& device,
                       "ALSA capture needs 1..8 channels, 8000..192000 Hz and 1..192000 frames "
                       "per chunk");
   }
-  snd_lib_error_set_handler(quiet_alsa_errors);
+  CAMREC_ASSIGN_OR_RETURN(const libs::Alsa* alsa, libs::alsa());
+  alsa->snd_lib_error_set_handler(quiet_alsa_errors);
   snd_pcm_t* pcm = nullptr;
-  int err = snd_pcm_open(&pcm, device.c_str(), SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK);
-  if (err < 0) return alsa_error(Errc::not_found, device, "cannot open capture device", err);
+  int err = alsa->snd_pcm_open(&pcm, device.c_str(), SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK);
+  if (err < 0) return alsa_error(*alsa, Errc::not_found, device, "cannot open capture device", err);
   auto fail = [&](Errc code, const char* what, int e) {
-    snd_pcm_close(pcm);
-    return alsa_error(code, device, what, e);
+    alsa->snd_pcm_close(pcm);
+    return alsa_error(*alsa, code, device, what, e);
   };
   snd_pcm_hw_params_t* hw = nullptr;
-  snd_pcm_hw_params_alloca(&hw);
-  if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0) return fail(Errc::io, "hw_params_any", err);
-  if ((err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0) {
+  if ((err = alsa->snd_pcm_hw_params_malloc(&hw)) < 0) return fail(Errc::internal, "hw_params_malloc", err);
+  std::unique_ptr<snd_pcm_hw_params_t, void (*)(snd_pcm_hw_params_t*)> hw_owner(hw, alsa->snd_pcm_hw_params_free);
+  if ((err = alsa->snd_pcm_hw_params_any(pcm, hw)) < 0) return fail(Errc::io, "hw_params_any", err);
+  if ((err = alsa->snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0) {
     return fail(Errc::unsupported, "interleaved access", err);
   }
-  if ((err = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE)) < 0) {
+  if ((err = alsa->snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE)) < 0) {
     return fail(Errc::unsupported, "S16_LE format", err);
   }
-  if ((err = snd_pcm_hw_params_set_channels(pcm, hw, options.channels)) < 0) {
+  if ((err = alsa->snd_pcm_hw_params_set_channels(pcm, hw, options.channels)) < 0) {
     return fail(Errc::unsupported, "channel count", err);
   }
   unsigned int rate = options.sample_rate;
-  if ((err = snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, nullptr)) < 0) {
+  if ((err = alsa->snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, nullptr)) < 0) {
     return fail(Errc::unsupported, "sample rate", err);
   }
   snd_pcm_uframes_t period = options.frames_per_chunk;
-  snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, nullptr);
+  alsa->snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, nullptr);
   snd_pcm_uframes_t buffer = period * 8;
-  snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer);
-  if ((err = snd_pcm_hw_params(pcm, hw)) < 0) return fail(Errc::io, "hw_params", err);
+  alsa->snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer);
+  if ((err = alsa->snd_pcm_hw_params(pcm, hw)) < 0) return fail(Errc::io, "hw_params", err);
   AudioFormat format{rate, options.channels};
-  return std::unique_ptr<AudioSource>(new AlsaSource(device, pcm, format, options, clock));
+  return std::unique_ptr<AudioSource>(new AlsaSource(*alsa, device, pcm, format, options, clock));
 }
 
 }  // namespace camrec::media

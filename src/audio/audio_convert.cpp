@@ -6,12 +6,7 @@
 #include <string>
 
 #include "camrec/time.h"
-
-extern "C" {
-#include <libavutil/channel_layout.h>
-#include <libavutil/samplefmt.h>
-#include <libswresample/swresample.h>
-}
+#include "libs/audio.h"
 
 namespace camrec::media {
 
@@ -75,35 +70,36 @@ class ConvertingSource final : public AudioSource {
 
 }  // namespace
 
-AudioConverter::AudioConverter(AudioFormat in, AudioFormat out, void* context)
-    : in_(in), out_(out), context_(context) {}
+AudioConverter::AudioConverter(AudioFormat in, AudioFormat out, const libs::SwResample& api, void* context)
+    : in_(in), out_(out), api_(api), context_(context) {}
 
 AudioConverter::~AudioConverter() {
   SwrContext* s = swr(context_);
-  swr_free(&s);
+  api_.swr_free(&s);
 }
 
 Result<std::unique_ptr<AudioConverter>> AudioConverter::create(AudioFormat in, AudioFormat out) {
   CAMREC_RETURN_IF_ERROR(check_format(in, "input"));
   CAMREC_RETURN_IF_ERROR(check_format(out, "output"));
+  CAMREC_ASSIGN_OR_RETURN(const libs::SwResample* api, libs::swresample());
   AVChannelLayout in_layout, out_layout;
-  av_channel_layout_default(&in_layout, in.channels);
-  av_channel_layout_default(&out_layout, out.channels);
+  api->av_channel_layout_default(&in_layout, in.channels);
+  api->av_channel_layout_default(&out_layout, out.channels);
   SwrContext* s = nullptr;
-  int rc = swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_S16, static_cast<int>(out.sample_rate), &in_layout,
+  int rc = api->swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_S16, static_cast<int>(out.sample_rate), &in_layout,
                                AV_SAMPLE_FMT_S16, static_cast<int>(in.sample_rate), 0, nullptr);
-  av_channel_layout_uninit(&in_layout);
-  av_channel_layout_uninit(&out_layout);
-  if (rc < 0 || !s || swr_init(s) < 0) {
-    swr_free(&s);
+  api->av_channel_layout_uninit(&in_layout);
+  api->av_channel_layout_uninit(&out_layout);
+  if (rc < 0 || !s || api->swr_init(s) < 0) {
+    api->swr_free(&s);
     return make_error(Errc::internal, "libswresample cannot convert " + describe(in) + " to " + describe(out));
   }
-  return std::unique_ptr<AudioConverter>(new AudioConverter(in, out, s));
+  return std::unique_ptr<AudioConverter>(new AudioConverter(in, out, *api, s));
 }
 
 Result<AudioChunk> AudioConverter::run(const int16_t* samples, uint32_t frames, int64_t pts_us) {
   SwrContext* s = swr(context_);
-  const int room = swr_get_out_samples(s, static_cast<int>(frames));
+  const int room = api_.swr_get_out_samples(s, static_cast<int>(frames));
   if (room < 0) return make_error(Errc::internal, "libswresample: cannot size the output");
   AudioChunk out;
   out.sample_rate = out_.sample_rate;
@@ -113,7 +109,7 @@ Result<AudioChunk> AudioConverter::run(const int16_t* samples, uint32_t frames, 
   out.samples.resize(size_t(room) * out_.channels);
   uint8_t* out_planes[1] = {reinterpret_cast<uint8_t*>(out.samples.data())};
   const uint8_t* in_planes[1] = {reinterpret_cast<const uint8_t*>(samples)};
-  const int got = swr_convert(s, out_planes, room, samples ? in_planes : nullptr, static_cast<int>(frames));
+  const int got = api_.swr_convert(s, out_planes, room, samples ? in_planes : nullptr, static_cast<int>(frames));
   if (got < 0) return make_error(Errc::internal, "libswresample failed to convert " + describe(in_));
   out.samples.resize(size_t(got) * out_.channels);
   if (got > 0) ++sequence_;
@@ -127,13 +123,13 @@ Result<AudioChunk> AudioConverter::convert(const AudioChunk& chunk) {
                                                   describe({chunk.sample_rate, chunk.channels}));
   // The first sample out is the one the filter centres on now: the input's time less what
   // it holds back.
-  const int64_t held_us = swr_get_delay(swr(context_), kMicroseconds);
+  const int64_t held_us = api_.swr_get_delay(swr(context_), kMicroseconds);
   return run(chunk.samples.data(), chunk.frames(), chunk.pts_us - held_us);
 }
 
 Status AudioConverter::reset() {
-  swr_close(swr(context_));
-  if (swr_init(swr(context_)) < 0)
+  api_.swr_close(swr(context_));
+  if (api_.swr_init(swr(context_)) < 0)
     return make_error(Errc::internal, "libswresample cannot convert " + describe(in_) + " to " + describe(out_));
   next_pts_us_ = -1;
   return Status::ok();

@@ -11,6 +11,10 @@
 #include "camrec/media/audio_encoder.h"
 #include "camrec/status.h"
 
+namespace camrec::libs {
+struct SwResample;
+}
+
 namespace camrec::media {
 
 /// Converts interleaved 16-bit PCM from one rate and channel count to another. Each output
@@ -21,7 +25,8 @@ namespace camrec::media {
 class AudioConverter {
  public:
   /// Errors: invalid_argument for a rate outside 1000..384000 or channels outside 1..8;
-  /// internal when libswresample cannot set up the conversion.
+  /// not_found when libswresample cannot be loaded; internal when it cannot set up the
+  /// conversion.
   static Result<std::unique_ptr<AudioConverter>> create(AudioFormat in, AudioFormat out);
   ~AudioConverter();
   AudioConverter(const AudioConverter&) = delete;
@@ -42,11 +47,12 @@ class AudioConverter {
   Status reset();
 
  private:
-  AudioConverter(AudioFormat in, AudioFormat out, void* context);
+  AudioConverter(AudioFormat in, AudioFormat out, const libs::SwResample& api, void* context);
   Result<AudioChunk> run(const int16_t* samples, uint32_t frames, int64_t pts_us);
 
   AudioFormat in_;
   AudioFormat out_;
+  const libs::SwResample& api_;
   void* context_ = nullptr;   // SwrContext
   int64_t next_pts_us_ = -1;  // time of the next output sample, for flush()
   uint64_t sequence_ = 0;

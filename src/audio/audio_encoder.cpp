@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "camrec/media/audio_encoder.h"
 
-#include <opus/opus.h>
-
 #include "audio/aac_encoder.h"
 #include "camrec/time.h"
+#include "libs/audio.h"
 
 #include "codec/g711.h"
 #include "codec/opus.h"
@@ -82,23 +81,24 @@ class OpusAudioEncoder final : public AudioEncoder {
  public:
   OpusAudioEncoder(const AudioEncoderConfig& c, uint32_t frame) : config_(c), frame_(frame) {}
   ~OpusAudioEncoder() override {
-    if (enc_ != nullptr) opus_encoder_destroy(enc_);
+    if (enc_ != nullptr) opus_->opus_encoder_destroy(enc_);
   }
 
   Status open() {
+    CAMREC_ASSIGN_OR_RETURN(opus_, libs::opus());
     int err = OPUS_OK;
-    enc_ = opus_encoder_create(static_cast<opus_int32>(config_.sample_rate), config_.channels,
+    enc_ = opus_->opus_encoder_create(static_cast<opus_int32>(config_.sample_rate), config_.channels,
                                OPUS_APPLICATION_AUDIO, &err);
     if (err != OPUS_OK || enc_ == nullptr) {
-      return make_error(Errc::internal, std::string("opus_encoder_create: ") + opus_strerror(err));
+      return make_error(Errc::internal, std::string("opus_encoder_create: ") + opus_->opus_strerror(err));
     }
     if (config_.bitrate_bps != 0 &&
-        opus_encoder_ctl(enc_, OPUS_SET_BITRATE(static_cast<opus_int32>(config_.bitrate_bps))) != OPUS_OK) {
+        opus_->opus_encoder_ctl(enc_, OPUS_SET_BITRATE(static_cast<opus_int32>(config_.bitrate_bps))) != OPUS_OK) {
       return make_error(Errc::invalid_argument, "opus rejects bitrate " +
                                                     std::to_string(config_.bitrate_bps));
     }
     opus_int32 lookahead = 0;
-    if (opus_encoder_ctl(enc_, OPUS_GET_LOOKAHEAD(&lookahead)) != OPUS_OK) {
+    if (opus_->opus_encoder_ctl(enc_, OPUS_GET_LOOKAHEAD(&lookahead)) != OPUS_OK) {
       return make_error(Errc::internal, "OPUS_GET_LOOKAHEAD failed");
     }
     // OpusHead counts pre-skip at 48 kHz whatever the input rate (RFC 7845 section 5.1).
@@ -119,9 +119,9 @@ class OpusAudioEncoder final : public AudioEncoder {
     AudioPacket packet = frame_packet(pts_us);
     // RFC 6716 caps one frame's packet at 1275 bytes; 4000 is libopus's recommended room.
     packet.data.resize(4000);
-    opus_int32 n = opus_encode(enc_, pcm.data(), static_cast<int>(frame_), packet.data.data(),
+    opus_int32 n = opus_->opus_encode(enc_, pcm.data(), static_cast<int>(frame_), packet.data.data(),
                                static_cast<opus_int32>(packet.data.size()));
-    if (n < 0) return make_error(Errc::internal, std::string("opus_encode: ") + opus_strerror(n));
+    if (n < 0) return make_error(Errc::internal, std::string("opus_encode: ") + opus_->opus_strerror(n));
     packet.data.resize(static_cast<size_t>(n));
     out.push_back(std::move(packet));
     encoded_ = true;
@@ -142,6 +142,7 @@ class OpusAudioEncoder final : public AudioEncoder {
   AudioEncoderConfig config_;
   uint32_t frame_;
   bool encoded_ = false;  // a frame went in since the last drain
+  const libs::Opus* opus_ = nullptr;
   OpusEncoder* enc_ = nullptr;
   codec::OpusHead head_;
 };

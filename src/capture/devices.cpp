@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "capture/devices.h"
 
-#include <alsa/asoundlib.h>
 #include <fcntl.h>
 #include <linux/videodev2.h>
 #include <sys/ioctl.h>
@@ -11,6 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+
+#include "libs/alsa.h"
 
 namespace camrec::media {
 
@@ -111,14 +112,15 @@ std::vector<Camera> list_cameras(const std::string& dev_dir) {
   return cameras;
 }
 
-std::vector<AudioCaptureDevice> list_audio_capture_devices() {
+Result<std::vector<AudioCaptureDevice>> list_audio_capture_devices() {
+  CAMREC_ASSIGN_OR_RETURN(const libs::Alsa* alsa, libs::alsa());
   std::vector<AudioCaptureDevice> devices;
   void** hints = nullptr;
-  if (snd_device_name_hint(-1, "pcm", &hints) != 0) return devices;
+  if (alsa->snd_device_name_hint(-1, "pcm", &hints) != 0) return devices;
   for (void** h = hints; *h; ++h) {
-    char* name = snd_device_name_get_hint(*h, "NAME");
-    char* desc = snd_device_name_get_hint(*h, "DESC");
-    char* io = snd_device_name_get_hint(*h, "IOID");
+    char* name = alsa->snd_device_name_get_hint(*h, "NAME");
+    char* desc = alsa->snd_device_name_get_hint(*h, "DESC");
+    char* io = alsa->snd_device_name_get_hint(*h, "IOID");
     // IOID is absent for devices that do both directions.
     bool capture = !io || std::string(io) == "Input";
     if (name && capture && std::string(name) != "null") {
@@ -130,7 +132,7 @@ std::vector<AudioCaptureDevice> list_audio_capture_devices() {
     free(desc);
     free(io);
   }
-  snd_device_name_free_hint(hints);
+  alsa->snd_device_name_free_hint(hints);
   return devices;
 }
 

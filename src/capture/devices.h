@@ -43,6 +43,7 @@ struct AudioCaptureDevice {
 };
 
 /// ALSA PCM devices that can capture (from snd_device_name_hint). Empty when there are none.
-std::vector<AudioCaptureDevice> list_audio_capture_devices();
+/// Errors: not_found when libasound cannot be loaded.
+Result<std::vector<AudioCaptureDevice>> list_audio_capture_devices();
 
 }  // namespace camrec::media

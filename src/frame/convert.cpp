@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "frame/convert.h"
 
-#include <turbojpeg.h>
-
 #include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "libyuv.h"
+#include "libs/image.h"
 
 namespace camrec::media {
 
@@ -31,29 +29,29 @@ Status libyuv_result(int rc, const char* what) {
   return make_error(Errc::internal, std::string("libyuv ") + what + " failed");
 }
 
-Status to_i420(const Frame& src, I420Image& out) {
+Status to_i420(const libs::Yuv& yuv, const Frame& src, I420Image& out) {
   const int w = ci(src.width()), h = ci(src.height());
   switch (src.format()) {
     case PixelFormat::i420:
       return libyuv_result(
-          libyuv::I420Copy(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+          yuv.I420Copy(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
                            src.plane(2), ci(src.stride(2)), out.y.data(), w, out.u.data(),
                            ci(out.cw), out.v.data(), ci(out.cw), w, h),
           "I420Copy");
     case PixelFormat::nv12:
       return libyuv_result(
-          libyuv::NV12ToI420(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+          yuv.NV12ToI420(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
                              out.y.data(), w, out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
                              w, h),
           "NV12ToI420");
     case PixelFormat::gray8:
-      return libyuv_result(libyuv::I400ToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
+      return libyuv_result(yuv.I400ToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
                                               out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
                                               w, h),
                            "I400ToI420");
     case PixelFormat::rgb888:
       // libyuv's "RAW" is R, G, B in memory order.
-      return libyuv_result(libyuv::RAWToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
+      return libyuv_result(yuv.RAWToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
                                              out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
                                              w, h),
                            "RAWToI420");
@@ -61,26 +59,26 @@ Status to_i420(const Frame& src, I420Image& out) {
   return make_error(Errc::internal, "unknown pixel format");
 }
 
-Status from_i420(const I420Image& in, Frame& dst) {
+Status from_i420(const libs::Yuv& yuv, const I420Image& in, Frame& dst) {
   const int w = ci(dst.width()), h = ci(dst.height());
   switch (dst.format()) {
     case PixelFormat::i420:
       return libyuv_result(
-          libyuv::I420Copy(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+          yuv.I420Copy(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
                            dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
                            dst.plane(2), ci(dst.stride(2)), w, h),
           "I420Copy");
     case PixelFormat::nv12:
       return libyuv_result(
-          libyuv::I420ToNV12(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+          yuv.I420ToNV12(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
                              dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)), w,
                              h),
           "I420ToNV12");
     case PixelFormat::gray8:
-      libyuv::CopyPlane(in.y.data(), w, dst.plane(0), ci(dst.stride(0)), w, h);
+      yuv.CopyPlane(in.y.data(), w, dst.plane(0), ci(dst.stride(0)), w, h);
       return Status::ok();
     case PixelFormat::rgb888:
-      return libyuv_result(libyuv::I420ToRAW(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(),
+      return libyuv_result(yuv.I420ToRAW(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(),
                                              ci(in.cw), dst.plane(0), ci(dst.stride(0)), w, h),
                            "I420ToRAW");
   }
@@ -104,24 +102,26 @@ Status convert_frame(const Frame& src, Frame& dst) {
     copy_planes(src, dst);
     return Status::ok();
   }
+  CAMREC_ASSIGN_OR_RETURN(const libs::Yuv* api, libs::yuv());
+  const libs::Yuv& yuv = *api;
   if (src.format() == PixelFormat::nv12 && dst.format() == PixelFormat::nv12) {
     return libyuv_result(
-        libyuv::NV12Scale(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
+        yuv.NV12Scale(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
                           ci(src.width()), ci(src.height()), dst.plane(0), ci(dst.stride(0)),
                           dst.plane(1), ci(dst.stride(1)), ci(dst.width()), ci(dst.height()),
                           libyuv::kFilterBox),
         "NV12Scale");
   }
   I420Image a(src.width(), src.height());
-  CAMREC_RETURN_IF_ERROR(to_i420(src, a));
-  if (src.width() == dst.width() && src.height() == dst.height()) return from_i420(a, dst);
+  CAMREC_RETURN_IF_ERROR(to_i420(yuv, src, a));
+  if (src.width() == dst.width() && src.height() == dst.height()) return from_i420(yuv, a, dst);
   I420Image b(dst.width(), dst.height());
   CAMREC_RETURN_IF_ERROR(libyuv_result(
-      libyuv::I420Scale(a.y.data(), ci(a.w), a.u.data(), ci(a.cw), a.v.data(), ci(a.cw), ci(a.w),
+      yuv.I420Scale(a.y.data(), ci(a.w), a.u.data(), ci(a.cw), a.v.data(), ci(a.cw), ci(a.w),
                         ci(a.h), b.y.data(), ci(b.w), b.u.data(), ci(b.cw), b.v.data(), ci(b.cw),
                         ci(b.w), ci(b.h), libyuv::kFilterBox),
       "I420Scale"));
-  return from_i420(b, dst);
+  return from_i420(yuv, b, dst);
 }
 
 PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,
@@ -155,7 +155,7 @@ void fill_black(Frame& f) {
 }
 
 // Copies `pic` into `dst` with its top-left corner at (x, y) (even).
-void place(const Frame& pic, Frame& dst, uint32_t x, uint32_t y) {
+void place(const libs::Yuv& yuv, const Frame& pic, Frame& dst, uint32_t x, uint32_t y) {
   for (int i = 0; i < pic.plane_count(); ++i) {
     // Bytes per pixel along a row and the plane's subsampling.
     uint32_t bx = x, by = y;
@@ -165,7 +165,7 @@ void place(const Frame& pic, Frame& dst, uint32_t x, uint32_t y) {
       if (dst.format() == PixelFormat::i420) bx = x / 2;  // nv12's UV pairs keep x bytes
     }
     const uint32_t row_bytes = static_cast<uint32_t>(pic.plane_span(i).size() / pic.plane_rows(i));
-    libyuv::CopyPlane(pic.plane(i), ci(pic.stride(i)), dst.plane(i) + size_t{by} * dst.stride(i) + bx,
+    yuv.CopyPlane(pic.plane(i), ci(pic.stride(i)), dst.plane(i) + size_t{by} * dst.stride(i) + bx,
                       ci(dst.stride(i)), ci(std::min(row_bytes, pic.stride(i))), ci(pic.plane_rows(i)));
   }
 }
@@ -183,8 +183,9 @@ Status convert_frame(const Frame& src, Frame& dst, ScaleFit fit) {
     scratch.emplace(std::move(f));
   }
   CAMREC_RETURN_IF_ERROR(convert_frame(src, *scratch));
+  CAMREC_ASSIGN_OR_RETURN(const libs::Yuv* yuv, libs::yuv());
   fill_black(dst);
-  place(*scratch, dst, r.x, r.y);
+  place(*yuv, *scratch, dst, r.x, r.y);
   dst.pts_us = src.pts_us;
   dst.sequence = src.sequence;
   return Status::ok();
@@ -226,14 +227,16 @@ Status convert_yuyv(std::span<const uint8_t> data, uint32_t stride, uint32_t wid
                                                   " is below 2 * width");
   }
   CAMREC_RETURN_IF_ERROR(check_wire(data, uint64_t{stride} * height, width, height, dst, "YUYV"));
+  CAMREC_ASSIGN_OR_RETURN(const libs::Yuv* api, libs::yuv());
+  const libs::Yuv& yuv = *api;
   if (dst.format() == PixelFormat::nv12) {
-    return libyuv_result(libyuv::YUY2ToNV12(data.data(), ci(stride), dst.plane(0),
+    return libyuv_result(yuv.YUY2ToNV12(data.data(), ci(stride), dst.plane(0),
                                             ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
                                             ci(width), ci(height)),
                          "YUY2ToNV12");
   }
   return libyuv_result(
-      libyuv::YUY2ToI420(data.data(), ci(stride), dst.plane(0), ci(dst.stride(0)), dst.plane(1),
+      yuv.YUY2ToI420(data.data(), ci(stride), dst.plane(0), ci(dst.stride(0)), dst.plane(1),
                          ci(dst.stride(1)), dst.plane(2), ci(dst.stride(2)), ci(width),
                          ci(height)),
       "YUY2ToI420");
@@ -247,34 +250,45 @@ Status convert_nv12_strided(std::span<const uint8_t> data, uint32_t stride, uint
   }
   uint64_t need = uint64_t{stride} * height + uint64_t{stride} * (height / 2);
   CAMREC_RETURN_IF_ERROR(check_wire(data, need, width, height, dst, "NV12"));
+  CAMREC_ASSIGN_OR_RETURN(const libs::Yuv* api, libs::yuv());
+  const libs::Yuv& yuv = *api;
   const uint8_t* uv = data.data() + size_t{stride} * height;
   if (dst.format() == PixelFormat::nv12) {
-    return libyuv_result(libyuv::NV12Copy(data.data(), ci(stride), uv, ci(stride), dst.plane(0),
+    return libyuv_result(yuv.NV12Copy(data.data(), ci(stride), uv, ci(stride), dst.plane(0),
                                           ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
                                           ci(width), ci(height)),
                          "NV12Copy");
   }
   return libyuv_result(
-      libyuv::NV12ToI420(data.data(), ci(stride), uv, ci(stride), dst.plane(0), ci(dst.stride(0)),
+      yuv.NV12ToI420(data.data(), ci(stride), uv, ci(stride), dst.plane(0), ci(dst.stride(0)),
                          dst.plane(1), ci(dst.stride(1)), dst.plane(2), ci(dst.stride(2)),
                          ci(width), ci(height)),
       "NV12ToI420");
 }
 
-MjpegDecoder::MjpegDecoder() : handle_(tjInitDecompress()) {}
+MjpegDecoder::MjpegDecoder() {
+  auto api = libs::turbojpeg();
+  if (!api) {
+    load_error_ = api.error();
+    return;
+  }
+  tj_ = *api;
+  handle_ = tj_->tjInitDecompress();
+}
 
 MjpegDecoder::~MjpegDecoder() {
-  if (handle_ != nullptr) tjDestroy(static_cast<tjhandle>(handle_));
+  if (handle_ != nullptr) tj_->tjDestroy(static_cast<tjhandle>(handle_));
 }
 
 Status MjpegDecoder::decode(std::span<const uint8_t> jpeg, Frame& dst) {
+  if (tj_ == nullptr) return load_error_;
   auto* h = static_cast<tjhandle>(handle_);
   if (h == nullptr) return make_error(Errc::internal, "libturbojpeg failed to initialise");
   if (jpeg.empty()) return make_error(Errc::malformed, "empty MJPEG frame");
   int w = 0, ht = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &w, &ht,
+  if (tj_->tjDecompressHeader3(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &w, &ht,
                           &subsamp, &colorspace) != 0) {
-    return make_error(Errc::malformed, std::string("MJPEG header: ") + tjGetErrorStr2(h));
+    return make_error(Errc::malformed, std::string("MJPEG header: ") + tj_->tjGetErrorStr2(h));
   }
   if (w <= 0 || ht <= 0) {
     return make_error(Errc::malformed, "MJPEG header has no frame size (truncated frame?)");
@@ -287,11 +301,11 @@ Status MjpegDecoder::decode(std::span<const uint8_t> jpeg, Frame& dst) {
   // the JPEG's own YCbCr is full range.
   CAMREC_ASSIGN_OR_RETURN(Frame rgb, Frame::allocate(PixelFormat::rgb888, static_cast<uint32_t>(w),
                                                      static_cast<uint32_t>(ht)));
-  if (tjDecompress2(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), rgb.plane(0), w,
+  if (tj_->tjDecompress2(h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), rgb.plane(0), w,
                     ci(rgb.stride(0)), ht, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
     // Warnings (e.g. a truncated but displayable frame) still produce pixels.
-    if (tjGetErrorCode(h) == TJERR_FATAL) {
-      return make_error(Errc::malformed, std::string("MJPEG decode: ") + tjGetErrorStr2(h));
+    if (tj_->tjGetErrorCode(h) == TJERR_FATAL) {
+      return make_error(Errc::malformed, std::string("MJPEG decode: ") + tj_->tjGetErrorStr2(h));
     }
   }
   rgb.pts_us = dst.pts_us;

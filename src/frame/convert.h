@@ -9,11 +9,16 @@
 #include "camrec/media/frame.h"
 #include "camrec/status.h"
 
+namespace camrec::libs {
+struct TurboJpeg;
+}
+
 namespace camrec::media {
 
 /// Converts and scales `src` into `dst`, which keeps its own format and size (BT.601
 /// limited range for the RGB conversions, box filter for scaling). Copies pts and sequence.
-/// Errors: none for valid frames (returns internal if libyuv rejects the call).
+/// Errors: none for valid frames (returns internal if libyuv rejects the call); not_found
+/// when libyuv cannot be loaded (a copy between frames of one format and size needs none).
 Status convert_frame(const Frame& src, Frame& dst);
 
 /// Where a `src_width` x `src_height` picture lands in a `dst_width` x `dst_height` frame.
@@ -40,12 +45,13 @@ Result<Frame> convert_to(const Frame& src, PixelFormat format, uint32_t width, u
 
 /// Packed YUYV 4:2:2 (`stride` bytes per row, >= 2 * width) into `dst` (nv12 or i420, same
 /// size as the image). Errors: invalid_argument when `data` is shorter than stride * height or
-/// the sizes do not match.
+/// the sizes do not match; not_found when libyuv cannot be loaded.
 Status convert_yuyv(std::span<const uint8_t> data, uint32_t stride, uint32_t width,
                     uint32_t height, Frame& dst);
 
 /// NV12 with a luma row pitch of `stride` bytes (chroma plane right after height rows) into
-/// `dst` (nv12 or i420 of the same size). Errors: invalid_argument for a short buffer.
+/// `dst` (nv12 or i420 of the same size). Errors: invalid_argument for a short buffer;
+/// not_found when libyuv cannot be loaded.
 Status convert_nv12_strided(std::span<const uint8_t> data, uint32_t stride, uint32_t width,
                             uint32_t height, Frame& dst);
 
@@ -59,10 +65,12 @@ class MjpegDecoder {
 
   /// Decodes `jpeg` into `dst` (any format; scaled when the JPEG size differs). Errors:
   /// malformed when the data is not a decodable JPEG (message from libturbojpeg),
-  /// limit_exceeded when its size exceeds 8192.
+  /// limit_exceeded when its size exceeds 8192; not_found when libturbojpeg cannot be loaded.
   Status decode(std::span<const uint8_t> jpeg, Frame& dst);
 
  private:
+  const libs::TurboJpeg* tj_ = nullptr;  // null when the library could not be loaded
+  Status load_error_;
   void* handle_ = nullptr;
 };
 

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "video/video_codec.h"
 
-#include <x264.h>
-#include <x265.h>
-
 #include <map>
 #include <optional>
 
 #include "frame/convert.h"
+#include "libs/video.h"
 
 namespace camrec::media {
 
@@ -53,12 +51,13 @@ class X264Encoder final : public VideoCodecEncoder {
  public:
   explicit X264Encoder(const VideoCodecConfig& c) : config_(c) {}
   ~X264Encoder() override {
-    if (enc_ != nullptr) x264_encoder_close(enc_);
+    if (enc_ != nullptr) x264_->x264_encoder_close(enc_);
   }
 
   Status open() {
+    CAMREC_ASSIGN_OR_RETURN(x264_, libs::x264());
     x264_param_t p;
-    if (x264_param_default_preset(&p, config_.preset.c_str(),
+    if (x264_->x264_param_default_preset(&p, config_.preset.c_str(),
                                   config_.low_latency ? "zerolatency" : nullptr) < 0) {
       return make_error(Errc::invalid_argument, "x264 does not know preset '" + config_.preset + "'");
     }
@@ -97,10 +96,10 @@ class X264Encoder final : public VideoCodecEncoder {
         p.rc.i_qp_constant = ci(config_.fixed_qp);
         break;
     }
-    if (x264_param_apply_profile(&p, config_.profile.c_str()) < 0) {
+    if (x264_->x264_param_apply_profile(&p, config_.profile.c_str()) < 0) {
       return make_error(Errc::invalid_argument, "x264 rejects profile '" + config_.profile + "'");
     }
-    enc_ = x264_encoder_open(&p);
+    enc_ = x264_->x264_encoder_open(&p);
     if (enc_ == nullptr) return make_error(Errc::invalid_argument, "x264_encoder_open failed");
     return Status::ok();
   }
@@ -116,7 +115,7 @@ class X264Encoder final : public VideoCodecEncoder {
       in = &*converted;
     }
     x264_picture_t pic;
-    x264_picture_init(&pic);
+    x264_->x264_picture_init(&pic);
     pic.img.i_csp = in->format() == PixelFormat::nv12 ? X264_CSP_NV12 : X264_CSP_I420;
     pic.img.i_plane = in->plane_count();
     for (int i = 0; i < in->plane_count(); ++i) {
@@ -129,7 +128,7 @@ class X264Encoder final : public VideoCodecEncoder {
   }
 
   Status flush(std::vector<EncodedPicture>& out) override {
-    while (x264_encoder_delayed_frames(enc_) > 0) {
+    while (x264_->x264_encoder_delayed_frames(enc_) > 0) {
       size_t before = out.size();
       CAMREC_RETURN_IF_ERROR(run(nullptr, out));
       if (out.size() == before) break;
@@ -142,7 +141,7 @@ class X264Encoder final : public VideoCodecEncoder {
     x264_nal_t* nals = nullptr;
     int n = 0;
     x264_picture_t pic_out;
-    int bytes = x264_encoder_encode(enc_, &nals, &n, in, &pic_out);
+    int bytes = x264_->x264_encoder_encode(enc_, &nals, &n, in, &pic_out);
     if (bytes < 0) return make_error(Errc::internal, "x264_encoder_encode failed");
     if (bytes == 0) return Status::ok();
     EncodedPicture pic;
@@ -161,6 +160,7 @@ class X264Encoder final : public VideoCodecEncoder {
   }
 
   VideoCodecConfig config_;
+  const libs::X264* x264_ = nullptr;
   x264_t* enc_ = nullptr;
   PtsMap pts_;
 };
@@ -169,16 +169,17 @@ class X265Encoder final : public VideoCodecEncoder {
  public:
   explicit X265Encoder(const VideoCodecConfig& c) : config_(c) {}
   ~X265Encoder() override {
-    if (enc_ != nullptr) x265_encoder_close(enc_);
-    if (param_ != nullptr) x265_param_free(param_);
-    if (pic_ != nullptr) x265_picture_free(pic_);
+    if (enc_ != nullptr) x265_->encoder_close(enc_);
+    if (param_ != nullptr) x265_->param_free(param_);
+    if (pic_ != nullptr) x265_->picture_free(pic_);
   }
 
   Status open() {
-    param_ = x265_param_alloc();
-    pic_ = x265_picture_alloc();
+    CAMREC_ASSIGN_OR_RETURN(x265_, libs::x265());
+    param_ = x265_->param_alloc();
+    pic_ = x265_->picture_alloc();
     if (param_ == nullptr || pic_ == nullptr) return make_error(Errc::internal, "x265 allocation failed");
-    if (x265_param_default_preset(param_, config_.preset.c_str(),
+    if (x265_->param_default_preset(param_, config_.preset.c_str(),
                                   config_.low_latency ? "zerolatency" : nullptr) < 0) {
       return make_error(Errc::invalid_argument, "x265 does not know preset '" + config_.preset + "'");
     }
@@ -186,7 +187,7 @@ class X265Encoder final : public VideoCodecEncoder {
     p->logLevel = X265_LOG_ERROR;
     if (config_.threads > 0) {
       std::string pools = std::to_string(config_.threads);
-      x265_param_parse(p, "pools", pools.c_str());
+      x265_->param_parse(p, "pools", pools.c_str());
       p->frameNumThreads = 1;
     }
     p->sourceWidth = ci(config_.width);
@@ -222,10 +223,10 @@ class X265Encoder final : public VideoCodecEncoder {
         p->rc.qp = ci(config_.fixed_qp);
         break;
     }
-    if (x265_param_apply_profile(p, config_.profile.c_str()) < 0) {
+    if (x265_->param_apply_profile(p, config_.profile.c_str()) < 0) {
       return make_error(Errc::invalid_argument, "x265 rejects profile '" + config_.profile + "'");
     }
-    enc_ = x265_encoder_open(p);
+    enc_ = x265_->encoder_open(p);
     if (enc_ == nullptr) return make_error(Errc::invalid_argument, "x265_encoder_open failed");
     return Status::ok();
   }
@@ -243,7 +244,7 @@ class X265Encoder final : public VideoCodecEncoder {
       CAMREC_RETURN_IF_ERROR(convert_frame(frame, *i420_));
       in = i420_.get();
     }
-    x265_picture_init(param_, pic_);
+    x265_->picture_init(param_, pic_);
     pic_->colorSpace = X265_CSP_I420;
     pic_->bitDepth = 8;
     for (int i = 0; i < 3; ++i) {
@@ -268,8 +269,8 @@ class X265Encoder final : public VideoCodecEncoder {
     x265_nal* nals = nullptr;
     uint32_t n = 0;
     x265_picture pic_out;
-    x265_picture_init(param_, &pic_out);
-    int r = x265_encoder_encode(enc_, &nals, &n, in, &pic_out);
+    x265_->picture_init(param_, &pic_out);
+    int r = x265_->encoder_encode(enc_, &nals, &n, in, &pic_out);
     if (r < 0) return make_error(Errc::internal, "x265_encoder_encode failed");
     if (r == 0 || n == 0) return false;
     EncodedPicture pic;
@@ -290,6 +291,7 @@ class X265Encoder final : public VideoCodecEncoder {
   }
 
   VideoCodecConfig config_;
+  const x265_api* x265_ = nullptr;
   x265_param* param_ = nullptr;
   x265_picture* pic_ = nullptr;
   x265_encoder* enc_ = nullptr;

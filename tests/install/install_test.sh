@@ -56,7 +56,7 @@ layout)
   nm -D --defined-only "$root/$libdir/libcamrec.so" | awk '{print $3}' | c++filt >"$work/exported"
   grep -qx kd_mp4_create "$work/exported" || fail "kd_mp4_create is not exported"
   grep -q '^camrec::Muxer::create_file' "$work/exported" || fail "camrec::Muxer::create_file is not exported"
-  internal=$(grep -E '^((typeinfo|typeinfo name|vtable) for )?(camrec::(box|io|codec|mux|demux|edit|util|cli|clock|frame|link|capture|video|audio)::|camrec::(Muxer|Demuxer|SegmentWriter)::Impl|camrec::media::(Encoder::Channel|Sensor::Channel|Sensor::Subscriber|Link::State|DeviceRegistry)|std::|__gnu_cxx::)' \
+  internal=$(grep -E '^((typeinfo|typeinfo name|vtable) for )?(camrec::(box|io|codec|mux|demux|edit|util|libs|cli|clock|frame|link|capture|video|audio)::|camrec::(Muxer|Demuxer|SegmentWriter)::Impl|camrec::media::(Encoder::Channel|Sensor::Channel|Sensor::Subscriber|Link::State|DeviceRegistry)|std::|__gnu_cxx::)' \
              "$work/exported" || true)
   [ -z "$internal" ] || fail "internal symbols are exported: $(head -5 <<<"$internal")"
   # The K230 C++ API is exported, and nothing of camrec::media or camrec::recorder that its

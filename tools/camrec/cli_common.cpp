@@ -38,6 +38,9 @@ std::string hint_for(const std::string& command, const Status& status) {
   switch (status.code()) {
     case Errc::invalid_argument: return "camrec help " + command + " lists the options and their ranges";
     case Errc::not_found:
+      if (m.rfind("cannot load lib", 0) == 0 || m.rfind("cannot use lib", 0) == 0)
+        return "install the library (camrec --version lists those it loads when needed), or record "
+               "without what needs it (--codec, --audio)";
       if (m.find("/dev/video") != std::string::npos || m.find("v4l2") != std::string::npos)
         return "camrec devices lists the cameras; --source testpattern records without one";
       if (m.find("alsa") != std::string::npos || m.find("ALSA") != std::string::npos)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli_help.h"
 
-#include <opus/opus.h>
 #include <stdint.h>
 #include <x264.h>
 #include <x265.h>
@@ -10,6 +9,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "libs/loader.h"
 
 namespace camrec::cli {
 
@@ -84,9 +84,12 @@ std::optional<std::string> unknown_option(const CLI::App& command, const std::ve
 
 std::string version_text() {
   std::string text = "camrec " CAMREC_VERSION "\nbuilt with g++ " __VERSION__;
-  text += ", x264 core " + std::to_string(X264_BUILD);
-  text += ", x265 " + std::string(x265_version_str);
-  text += ", " + std::string(opus_get_version_string());
+  text += ", x264 core " + std::to_string(X264_BUILD) + ", x265 build " + std::to_string(X265_BUILD);
+  // Named, not loaded: printing a version should not map the encoders (see src/libs).
+  text += "\nloads when needed:";
+  for (const auto& lib : libs::library_infos()) {
+    text += std::string(&lib == &libs::library_infos().front() ? " " : ", ") + lib.soname + " (" + lib.needed_for + ")";
+  }
   return text;
 }
 

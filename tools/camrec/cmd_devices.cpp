@@ -30,8 +30,14 @@ int run_devices() {
   }
   auto audio = media::list_audio_capture_devices();
   std::printf("Audio capture devices (--audio-source alsa:NAME):\n");
-  if (audio.empty()) std::printf("  none found (--audio-source tone records without one)\n");
-  for (const auto& device : audio) std::printf("  %s: %s\n", device.name.c_str(), device.description.c_str());
+  if (!audio) {
+    std::printf("  none: %s\n", audio.error().message().c_str());
+  } else if (audio->empty()) {
+    std::printf("  none found (--audio-source tone records without one)\n");
+  }
+  if (audio) {
+    for (const auto& device : *audio) std::printf("  %s: %s\n", device.name.c_str(), device.description.c_str());
+  }
   return kExitOk;
 }
 
