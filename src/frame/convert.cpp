@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,46 +14,79 @@ namespace camrec::media {
 
 namespace {
 
-// An I420 image in plain vectors; chroma is rounded up so odd sizes (gray, RGB) work.
+int ci(uint32_t v) { return static_cast<int>(v); }
+
+// An I420 picture: the planes of an I420 frame (no copy) or of a scratch buffer. Chroma is
+// rounded up so odd sizes (gray, RGB) work.
 struct I420Image {
   uint32_t w = 0, h = 0, cw = 0, ch = 0;
-  std::vector<uint8_t> y, u, v;
-  I420Image(uint32_t width, uint32_t height)
-      : w(width), h(height), cw((width + 1) / 2), ch((height + 1) / 2),
-        y(size_t{width} * height), u(size_t{cw} * ch), v(size_t{cw} * ch) {}
+  uint8_t* y = nullptr;
+  uint8_t* u = nullptr;
+  uint8_t* v = nullptr;
+  int ys = 0, cs = 0;  // luma and chroma strides
 };
 
-int ci(uint32_t v) { return static_cast<int>(v); }
+// The planes of `f` (I420). A source's are only read: libyuv takes them as const.
+I420Image frame_image(const Frame& f) {
+  I420Image im;
+  im.w = f.width(), im.h = f.height(), im.cw = (im.w + 1) / 2, im.ch = (im.h + 1) / 2;
+  im.y = const_cast<uint8_t*>(f.plane(0));
+  im.u = const_cast<uint8_t*>(f.plane(1));
+  im.v = const_cast<uint8_t*>(f.plane(2));
+  im.ys = ci(f.stride(0)), im.cs = ci(f.stride(1));
+  return im;
+}
+
+// A picture in the calling thread's scratch buffer `slot` (0 or 1), kept between calls and
+// grown when needed, never cleared (every pixel is written before it is read): a new
+// buffer per frame cost a page fault and the kernel's zeroing per 4 KiB, and its
+// zero-filling a pass over the picture.
+I420Image scratch_image(int slot, uint32_t width, uint32_t height) {
+  thread_local std::unique_ptr<uint8_t[]> buffers[2];
+  thread_local size_t sizes[2] = {0, 0};
+  I420Image im;
+  im.w = width, im.h = height, im.cw = (width + 1) / 2, im.ch = (height + 1) / 2;
+  const size_t luma = size_t{width} * height, chroma = size_t{im.cw} * im.ch;
+  if (sizes[slot] < luma + 2 * chroma) {
+    buffers[slot] = std::make_unique_for_overwrite<uint8_t[]>(luma + 2 * chroma);
+    sizes[slot] = luma + 2 * chroma;
+  }
+  im.y = buffers[slot].get();
+  im.u = im.y + luma;
+  im.v = im.u + chroma;
+  im.ys = ci(width), im.cs = ci(im.cw);
+  return im;
+}
 
 Status libyuv_result(int rc, const char* what) {
   if (rc == 0) return Status::ok();
   return make_error(Errc::internal, std::string("libyuv ") + what + " failed");
 }
 
-Status to_i420(const libs::Yuv& yuv, const Frame& src, I420Image& out) {
+Status to_i420(const libs::Yuv& yuv, const Frame& src, const I420Image& out) {
   const int w = ci(src.width()), h = ci(src.height());
   switch (src.format()) {
     case PixelFormat::i420:
       return libyuv_result(
           yuv.I420Copy(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
-                           src.plane(2), ci(src.stride(2)), out.y.data(), w, out.u.data(),
-                           ci(out.cw), out.v.data(), ci(out.cw), w, h),
+                           src.plane(2), ci(src.stride(2)), out.y, out.ys, out.u,
+                           out.cs, out.v, out.cs, w, h),
           "I420Copy");
     case PixelFormat::nv12:
       return libyuv_result(
           yuv.NV12ToI420(src.plane(0), ci(src.stride(0)), src.plane(1), ci(src.stride(1)),
-                             out.y.data(), w, out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+                             out.y, out.ys, out.u, out.cs, out.v, out.cs,
                              w, h),
           "NV12ToI420");
     case PixelFormat::gray8:
-      return libyuv_result(yuv.I400ToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
-                                              out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+      return libyuv_result(yuv.I400ToI420(src.plane(0), ci(src.stride(0)), out.y, out.ys,
+                                              out.u, out.cs, out.v, out.cs,
                                               w, h),
                            "I400ToI420");
     case PixelFormat::rgb888:
       // libyuv's "RAW" is R, G, B in memory order.
-      return libyuv_result(yuv.RAWToI420(src.plane(0), ci(src.stride(0)), out.y.data(), w,
-                                             out.u.data(), ci(out.cw), out.v.data(), ci(out.cw),
+      return libyuv_result(yuv.RAWToI420(src.plane(0), ci(src.stride(0)), out.y, out.ys,
+                                             out.u, out.cs, out.v, out.cs,
                                              w, h),
                            "RAWToI420");
   }
@@ -64,22 +98,22 @@ Status from_i420(const libs::Yuv& yuv, const I420Image& in, Frame& dst) {
   switch (dst.format()) {
     case PixelFormat::i420:
       return libyuv_result(
-          yuv.I420Copy(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+          yuv.I420Copy(in.y, in.ys, in.u, in.cs, in.v, in.cs,
                            dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)),
                            dst.plane(2), ci(dst.stride(2)), w, h),
           "I420Copy");
     case PixelFormat::nv12:
       return libyuv_result(
-          yuv.I420ToNV12(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(), ci(in.cw),
+          yuv.I420ToNV12(in.y, in.ys, in.u, in.cs, in.v, in.cs,
                              dst.plane(0), ci(dst.stride(0)), dst.plane(1), ci(dst.stride(1)), w,
                              h),
           "I420ToNV12");
     case PixelFormat::gray8:
-      yuv.CopyPlane(in.y.data(), w, dst.plane(0), ci(dst.stride(0)), w, h);
+      yuv.CopyPlane(in.y, in.ys, dst.plane(0), ci(dst.stride(0)), w, h);
       return Status::ok();
     case PixelFormat::rgb888:
-      return libyuv_result(yuv.I420ToRAW(in.y.data(), w, in.u.data(), ci(in.cw), in.v.data(),
-                                             ci(in.cw), dst.plane(0), ci(dst.stride(0)), w, h),
+      return libyuv_result(yuv.I420ToRAW(in.y, in.ys, in.u, in.cs, in.v,
+                                             in.cs, dst.plane(0), ci(dst.stride(0)), w, h),
                            "I420ToRAW");
   }
   return make_error(Errc::internal, "unknown pixel format");
@@ -112,16 +146,24 @@ Status convert_frame(const Frame& src, Frame& dst) {
                           libyuv::kFilterBox),
         "NV12Scale");
   }
-  I420Image a(src.width(), src.height());
-  CAMREC_RETURN_IF_ERROR(to_i420(yuv, src, a));
-  if (src.width() == dst.width() && src.height() == dst.height()) return from_i420(yuv, a, dst);
-  I420Image b(dst.width(), dst.height());
+  const bool same_size = src.width() == dst.width() && src.height() == dst.height();
+  if (same_size && dst.format() == PixelFormat::i420) return to_i420(yuv, src, frame_image(dst));
+  // An I420 source is read where it is; others are converted to I420 first.
+  I420Image a;
+  if (src.format() == PixelFormat::i420) {
+    a = frame_image(src);
+  } else {
+    a = scratch_image(0, src.width(), src.height());
+    CAMREC_RETURN_IF_ERROR(to_i420(yuv, src, a));
+  }
+  if (same_size) return from_i420(yuv, a, dst);
+  const bool scale_into_dst = dst.format() == PixelFormat::i420;
+  I420Image b = scale_into_dst ? frame_image(dst) : scratch_image(1, dst.width(), dst.height());
   CAMREC_RETURN_IF_ERROR(libyuv_result(
-      yuv.I420Scale(a.y.data(), ci(a.w), a.u.data(), ci(a.cw), a.v.data(), ci(a.cw), ci(a.w),
-                        ci(a.h), b.y.data(), ci(b.w), b.u.data(), ci(b.cw), b.v.data(), ci(b.cw),
-                        ci(b.w), ci(b.h), libyuv::kFilterBox),
+      yuv.I420Scale(a.y, a.ys, a.u, a.cs, a.v, a.cs, ci(a.w), ci(a.h), b.y, b.ys, b.u, b.cs, b.v, b.cs,
+                    ci(b.w), ci(b.h), libyuv::kFilterBox),
       "I420Scale"));
-  return from_i420(yuv, b, dst);
+  return scale_into_dst ? Status::ok() : from_i420(yuv, b, dst);
 }
 
 PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,

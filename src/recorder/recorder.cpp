@@ -98,7 +98,12 @@ Status Recorder::build(const WriterFactory& make_writer) {
   // duration and the encoder's bit budget per frame all follow it.
   frame_us_ = media::frame_offset_us(1, config_.fps_num, config_.fps_den);
   CAMREC_RETURN_IF_ERROR(sensor_->set_framesize(config_.width, config_.height, 0));
-  CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(media::Sensor::YUV420SP, 0));
+  // The encoders take NV12 and I420 as they are (x265 wants I420): a source of either layout
+  // keeps it, so at its own size the encoder reads the source's buffer and no frame is
+  // converted or copied on the way (a Y4M file is I420: converting it to NV12 was a copy
+  // through a scratch picture per frame). Anything else becomes NV12, as on the K230.
+  const bool planar = native.format == media::PixelFormat::i420;
+  CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(planar ? media::PixelFormat::i420 : media::Sensor::YUV420SP, 0));
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
   config_.width = bind.width;
 

@@ -4,10 +4,12 @@
 // (size, rate, duration, bitrate, stream start times, the decoded tone's frequency).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testing/probe_util.h"
@@ -123,6 +125,46 @@ TEST(CliVideoSource, AnotherAspectRatioIsLetterboxed) {
       }
     }
     EXPECT_EQ(wrong, 0) << size << ": first wrong pixel " << first;
+  }
+}
+
+/// Mean Y, U and V of the first picture of `path` (decoded by ffmpeg as yuv420p at w x h).
+std::array<double, 3> mean_yuv(const std::string& path, uint32_t w, uint32_t h) {
+  auto r = testing::run_command("ffmpeg -nostdin -v error -i " + shell_quote(path) +
+                                " -frames:v 1 -f rawvideo -pix_fmt yuv420p -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const size_t luma = size_t{w} * h, chroma = luma / 4;
+  if (r.out.size() != luma + 2 * chroma) {
+    ADD_FAILURE() << path << " decodes to " << r.out.size() << " bytes, not a " << w << "x" << h << " picture";
+    return {};
+  }
+  std::array<double, 3> sum{};
+  for (size_t i = 0; i < r.out.size(); ++i) {
+    const int plane = i < luma ? 0 : i < luma + chroma ? 1 : 2;
+    sum[plane] += static_cast<uint8_t>(r.out[i]);
+  }
+  return {sum[0] / double(luma), sum[1] / double(chroma), sum[2] / double(chroma)};
+}
+
+// A Y4M file is I420: at its own size the encoder reads the file's frames as they are, scaled
+// they are converted; with either codec, every plane must come out where it went in (a U/V
+// swap or an I420 picture read as NV12 changes the colour).
+TEST(CliVideoSource, AY4mFileKeepsItsColoursWithEitherCodecAtAnySize) {
+  testing::TempDir dir;
+  const std::string y4m = make_y4m(dir, "colour.y4m", "color=c=0x3060C0:size=320x240:rate=25", 5);
+  const std::array<double, 3> want = mean_yuv(y4m, 320, 240);
+  ASSERT_GT(std::abs(want[1] - want[2]), 40) << "U and V must differ for a swap to show";
+  for (const std::string codec : {"h264", "h265"}) {
+    for (auto [w, h] : std::vector<std::pair<uint32_t, uint32_t>>{{320, 240}, {160, 120}}) {
+      const std::string size = std::to_string(w) + "x" + std::to_string(h);
+      SCOPED_TRACE(codec + " " + size);
+      const std::string out = dir.file(codec + size + ".mp4");
+      auto r = camrec_cli("record -q --fast --codec " + codec + " --size " + size + " --source file:" +
+                          shell_quote(y4m) + " -o " + shell_quote(out));
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const std::array<double, 3> got = mean_yuv(out, w, h);
+      for (int p = 0; p < 3; ++p) EXPECT_NEAR(got[p], want[p], 3.0) << "plane " << p;
+    }
   }
 }
 

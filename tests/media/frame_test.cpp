@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "frame/convert.h"
 
@@ -146,6 +150,73 @@ TEST(ConvertTest, ScalingKeepsAFlatColourAndCopiesTimes) {
       EXPECT_EQ(dst->plane(1)[10], 60);
       EXPECT_EQ(dst->plane(2)[10], 200);
     }
+  }
+}
+
+// A picture with detail in every plane (a different value at each pixel), so a plane read
+// from the wrong place or with the wrong stride shows.
+Frame patterned(PixelFormat f, uint32_t w, uint32_t h, uint32_t seed) {
+  Frame frame = make(f, w, h);
+  for (int p = 0; p < frame.plane_count(); ++p) {
+    for (uint32_t r = 0; r < frame.plane_rows(p); ++r) {
+      uint8_t* row = frame.plane(p) + size_t{r} * frame.stride(p);
+      for (uint32_t c = 0; c < frame.stride(p); ++c) row[c] = static_cast<uint8_t>(16 + (r * 7 + c * 13 + p * 50 + seed) % 220);
+    }
+  }
+  return frame;
+}
+
+bool same_pixels(const Frame& a, const Frame& b) {
+  if (a.format() != b.format() || a.width() != b.width() || a.height() != b.height()) return false;
+  for (int p = 0; p < a.plane_count(); ++p) {
+    auto x = a.plane_span(p), y = b.plane_span(p);
+    if (!std::equal(x.begin(), x.end(), y.begin(), y.end())) return false;
+  }
+  return true;
+}
+
+// NV12 and I420 hold the same samples: between them, at one size, nothing may change (the
+// I420 side is read or written in place, without a scratch picture).
+TEST(ConvertTest, Nv12AndI420ConvertLosslesslyAtOneSize) {
+  const Frame i420 = patterned(PixelFormat::i420, 64, 48, 1);
+  auto nv12 = convert_to(i420, PixelFormat::nv12, 64, 48);
+  ASSERT_TRUE(nv12.has_value());
+  EXPECT_EQ(nv12->plane(1)[0], i420.plane(1)[0]);
+  EXPECT_EQ(nv12->plane(1)[1], i420.plane(2)[0]);
+  auto back = convert_to(*nv12, PixelFormat::i420, 64, 48);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(same_pixels(*back, i420));
+  const Frame nv = patterned(PixelFormat::nv12, 64, 48, 2);
+  auto planar = convert_to(nv, PixelFormat::i420, 64, 48);
+  ASSERT_TRUE(planar.has_value());
+  auto again = convert_to(*planar, PixelFormat::nv12, 64, 48);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(same_pixels(*again, nv));
+}
+
+// Scaling goes through I420: from an I420 frame in place or from a scratch conversion, into
+// an I420 frame in place or through a scratch picture. Every route must give the same
+// pixels, whatever size the last call left the (reused) scratch buffers at.
+TEST(ConvertTest, EveryRouteThroughI420GivesTheSamePixels) {
+  for (auto [sw, sh, dw, dh] : std::vector<std::array<uint32_t, 4>>{{64, 48, 32, 24}, {32, 24, 96, 72}, {640, 480, 32, 24}}) {
+    SCOPED_TRACE(std::to_string(sw) + "x" + std::to_string(sh) + " to " + std::to_string(dw) + "x" + std::to_string(dh));
+    const Frame rgb = patterned(PixelFormat::rgb888, sw, sh, sw);
+    auto i420 = convert_to(rgb, PixelFormat::i420, sw, sh);  // a scratch-free reference source
+    ASSERT_TRUE(i420.has_value());
+    auto nv12 = convert_to(*i420, PixelFormat::nv12, sw, sh);
+    ASSERT_TRUE(nv12.has_value());
+    auto reference = convert_to(*i420, PixelFormat::i420, dw, dh);  // in place, both ends
+    ASSERT_TRUE(reference.has_value());
+    for (const Frame* src : std::vector<const Frame*>{&rgb, &*nv12}) {
+      auto scaled = convert_to(*src, PixelFormat::i420, dw, dh);  // scratch source, I420 in place
+      ASSERT_TRUE(scaled.has_value());
+      EXPECT_TRUE(same_pixels(*scaled, *reference)) << "from " << pixel_format_name(src->format());
+    }
+    auto as_nv12 = convert_to(*i420, PixelFormat::nv12, dw, dh);  // I420 in place, scratch result
+    ASSERT_TRUE(as_nv12.has_value());
+    auto nv12_reference = convert_to(*reference, PixelFormat::nv12, dw, dh);
+    ASSERT_TRUE(nv12_reference.has_value());
+    EXPECT_TRUE(same_pixels(*as_nv12, *nv12_reference));
   }
 }
 
