@@ -146,6 +146,15 @@ Status Sensor::run() {
   if (!finished_) return make_error(Errc::wrong_state, "the sensor is already running");
   // A capture thread that ended by itself (end of file) has left its loop; reap it.
   if (thread_.joinable()) thread_.join();
+  // A channel of another size or format is converted: the library for it is loaded now, so a
+  // missing one fails the start, and the capture loop does not stall on it at its first frame.
+  for (const auto& ch : channels_) {
+    if (ch.enabled && (ch.width != source_format_.width || ch.height != source_format_.height ||
+                       ch.format != source_format_.format)) {
+      CAMREC_RETURN_IF_ERROR(load_converter());
+      break;
+    }
+  }
   CAMREC_RETURN_IF_ERROR(source_->start());
   for (auto& ch : channels_) ch.latest.reset();
   started_ = true;

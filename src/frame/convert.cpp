@@ -166,6 +166,8 @@ Status convert_frame(const Frame& src, Frame& dst) {
   return scale_into_dst ? Status::ok() : from_i420(yuv, b, dst);
 }
 
+Status load_converter() { return libs::yuv().status(); }
+
 PictureRect fit_picture(uint32_t src_width, uint32_t src_height, uint32_t dst_width, uint32_t dst_height,
                         ScaleFit fit) {
   PictureRect r{0, 0, dst_width, dst_height};

@@ -21,6 +21,10 @@ namespace camrec::media {
 /// when libyuv cannot be loaded (a copy between frames of one format and size needs none).
 Status convert_frame(const Frame& src, Frame& dst);
 
+/// Loads what convert_frame() needs to convert (libyuv), ahead of the first conversion.
+/// Errors: not_found when libyuv cannot be loaded.
+Status load_converter();
+
 /// Where a `src_width` x `src_height` picture lands in a `dst_width` x `dst_height` frame.
 struct PictureRect {
   uint32_t x = 0;       ///< Left edge, pixels (even).

@@ -6,6 +6,7 @@
 
 #include "audio/audio_convert.h"
 #include "codec/opus.h"
+#include "frame/convert.h"
 
 namespace camrec::recorder {
 
@@ -106,6 +107,11 @@ Status Recorder::build(const WriterFactory& make_writer) {
   CAMREC_RETURN_IF_ERROR(sensor_->set_pixformat(planar ? media::PixelFormat::i420 : media::Sensor::YUV420SP, 0));
   CAMREC_ASSIGN_OR_RETURN(auto bind, sensor_->bind_info(0));
   config_.width = bind.width;
+  // A picture of another size or layout is converted: a missing libyuv is found here, before
+  // the writer makes a file.
+  if (bind.width != native.width || bind.height != native.height || bind.format != native.format) {
+    CAMREC_RETURN_IF_ERROR(media::load_converter());
+  }
 
   CAMREC_ASSIGN_OR_RETURN(encoder_, media::Encoder::create(config_.encoder_device));
   const uint32_t chn = config_.encoder_channel;

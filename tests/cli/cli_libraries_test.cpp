@@ -99,6 +99,37 @@ TEST_F(BrokenLibraries, RecordingNamesTheLibraryItCannotLoadAndWritesNothing) {
   }
 }
 
+// A small I420 Y4M file: 5 grey frames of 160x128.
+std::string write_y4m(const testing::TempDir& dir) {
+  std::string y4m = "YUV4MPEG2 W160 H128 F30:1 Ip C420jpeg\n";
+  for (int i = 0; i < 5; ++i) y4m += "FRAME\n" + std::string(160 * 128 * 3 / 2, char(100 + i));
+  const std::string path = dir.file("grey.y4m");
+  EXPECT_TRUE(testing::write_file(path, std::vector<uint8_t>(y4m.begin(), y4m.end())));
+  return path;
+}
+
+// A Y4M file at its own size goes to the encoder as it is read: no pixel conversion, so no
+// libyuv (an older camrec converted every frame to NV12). Scaled, it needs libyuv, and says so
+// before recording anything.
+TEST_F(BrokenLibraries, OnlyAConvertedPictureNeedsLibyuv) {
+  testing::TempDir one;
+  std::filesystem::create_directories(one.file("lib"));
+  const std::string name = lib("libyuv.so.");
+  ASSERT_TRUE(testing::write_file(one.file("lib/" + name), {'n', 'o', '\n'}));
+  const std::string env = "LD_LIBRARY_PATH=" + shell_quote(one.file("lib"));
+  const std::string y4m = write_y4m(one);
+  const std::string out = one.file("own.mp4");
+  auto r = camrec_cli(env, "record -q --fast --source file:" + shell_quote(y4m) + " -o " + shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(out));
+  const std::string scaled = one.file("scaled.mp4");
+  r = camrec_cli(env, "record -q --fast --size 96x64 --source file:" + shell_quote(y4m) + " -o " + shell_quote(scaled));
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_NE(r.err.find("cannot load " + name + ", needed for pixel format conversion and scaling"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(scaled)) << "a failed start leaves no file";
+}
+
 TEST_F(BrokenLibraries, DevicesSaysWhyThereIsNoAudioDevice) {
   auto r = camrec_cli(env_, "devices");
   EXPECT_EQ(r.exit_code, 0) << r.err;
