@@ -94,6 +94,12 @@ Status Sensor::set_framesize(uint32_t width, uint32_t height, uint32_t chn, uint
 Status Sensor::resize(uint32_t width, uint32_t height, uint32_t chn) {
   std::lock_guard lock(config_mutex_);
   CAMREC_RETURN_IF_ERROR(check_channel(chn, true));
+  // A size of its own is a conversion: a missing libyuv is refused here, not by the capture
+  // loop at the next frame.
+  if (width != source_format_.width || height != source_format_.height ||
+      channels_[chn].format != source_format_.format) {
+    CAMREC_RETURN_IF_ERROR(load_converter());
+  }
   CAMREC_RETURN_IF_ERROR(set_size(width, height, chn, channels_[chn].align_log2));
   ++channel_changes_;
   return Status::ok();
