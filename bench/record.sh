@@ -3,7 +3,8 @@
 # Recording: one Y4M source (600 frames) encoded with the same x264 / x265 settings as camrec
 # uses (veryfast, tune zerolatency, Main, 4 Mbit/s CBR with a 1 s VBV, 1 s closed GOP without
 # scene cuts, no B-frames, headers on every key frame, automatic threads) by
-# `camrec record --source file:... --fast`, by ffmpeg and by GStreamer, in alternation.
+# `camrec record --source file:... --fast`, by ffmpeg and by GStreamer, in alternation. camrec
+# queues one frame before the encoder (--queue-frames 1): a file source only waits for it.
 # Then a real-time paced recording of a test pattern: CPU per recorded second beside
 # `ffmpeg -re`.
 #   bench/record.sh BUILD_DIR WORK_DIR    (BENCH_RECORD_ROUNDS=N, default 3; BENCH_X265=0 skips x265)
@@ -28,7 +29,7 @@ command_for() {  # TOOL CODEC Y4M FRAMES -> cmd
   local tool=$1 codec=$2 y4m=$3 frames=$4 o="$out/$1.mp4"
   case $tool/$codec in
     camrec/*) cmd=("$camrec" record -q -y --source "file:$y4m" --fast --frames $frames --codec "$codec"
-      --preset veryfast --profile main --bitrate 4000 --rc cbr --gop 30 --fsync never -o "$o") ;;
+      --preset veryfast --profile main --bitrate 4000 --rc cbr --gop 30 --fsync never --queue-frames 1 -o "$o") ;;
     ffmpeg/h264) cmd=(ffmpeg -nostdin -v error -y -i "$y4m" -frames:v $frames -c:v libx264 -preset veryfast
       -tune zerolatency -profile:v main -b:v 4000k -maxrate 4000k -bufsize 4000k -g 30 -bf 0
       -x264-params "$x264_opts" "$o") ;;
