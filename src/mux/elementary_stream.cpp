@@ -40,7 +40,7 @@ ElementaryStreamReader::ElementaryStreamReader(int fd, codec::VideoCodec codec, 
     : fd_(fd), codec_(codec), timing_(std::move(timing)), splitter_(codec), parser_(codec) {}
 
 ElementaryStreamReader::~ElementaryStreamReader() {
-  if (map_) ::munmap(const_cast<uint8_t*>(map_), map_size_);
+  mapping_.reset();  // before the file it maps is closed
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -64,11 +64,13 @@ Result<std::unique_ptr<ElementaryStreamReader>> ElementaryStreamReader::open(con
     // copy into a buffer and no copy of the payload into the muxer's. If the mapping fails
     // (a 32-bit address space too small for the file), the file is read as a pipe would be.
     const size_t size = static_cast<size_t>(st.st_size);
-    void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (m != MAP_FAILED) {
-      reader->map_ = static_cast<const uint8_t*>(m);
+    // A file cut short while mapped faults (SIGBUS) past its new end: MappedFile turns
+    // that into an error next() reports (see io/mapped_file.h).
+    if (auto mapping = io::MappedFile::map(fd, size)) {
+      reader->map_ = mapping->bytes().data();
       reader->map_size_ = size;
-      ::madvise(m, size, MADV_SEQUENTIAL);  // read ahead generously when the file is not cached
+      reader->mapping_ = std::move(mapping);
+      ::madvise(const_cast<uint8_t*>(reader->map_), size, MADV_SEQUENTIAL);  // read ahead generously when not cached
       reader->splitter_.attach({reader->map_, size});
       reader->eof_ = true;
     }
@@ -149,6 +151,15 @@ Status ElementaryStreamReader::assign_presentation(bool everything) {
 }
 
 Result<bool> ElementaryStreamReader::next(EsFrame& out) {
+  Result<bool> got = next_frame(out);
+  // Checked after the access units were scanned and parsed, and before their views go
+  // out: bytes from past a new end are zeros, and any error they caused (a malformed NAL
+  // unit) is really this one.
+  if (mapping_) CAMREC_RETURN_IF_ERROR(mapping_->check());
+  return got;
+}
+
+Result<bool> ElementaryStreamReader::next_frame(EsFrame& out) {
   while (true) {
     if (!held_.empty() && held_.front().ordered) {
       Held& h = held_.front();

@@ -17,6 +17,7 @@
 #include "camrec/time.h"
 #include "codec/access_unit.h"
 #include "codec/au_splitter.h"
+#include "io/mapped_file.h"
 
 namespace camrec::mux {
 
@@ -60,12 +61,19 @@ class ElementaryStreamReader {
   /// The next frame in decode order; false at the end. Frames that cannot be decoded
   /// (RASL pictures of a starting CRA, pictures before the first key frame) are skipped
   /// and counted in dropped().
+  /// A mapped input cut short while it is read (another program truncated it) is an
+  /// error here, before any frame with bytes from past its new end is handed out.
   Result<bool> next(EsFrame& out);
+  /// Whether the mapped input still holds every byte handed out (always, when read): the
+  /// frames' views are written after next() returned them, and a write that failed (EFAULT
+  /// from a page past the new end) is explained by this error.
+  Status check_input() const { return mapping_ ? mapping_->check() : Status::ok(); }
   uint64_t dropped() const { return dropped_; }
   uint64_t frames() const { return emitted_; }
 
  private:
   ElementaryStreamReader(int fd, codec::VideoCodec codec, EsTiming timing);
+  Result<bool> next_frame(EsFrame& out);
   Result<bool> read_more();
   /// Mapped input, scanned up to `offset`: hands the pages far enough behind back to the
   /// kernel, so the process keeps little of the file mapped however large it is.
@@ -81,7 +89,8 @@ class ElementaryStreamReader {
   };
 
   int fd_ = -1;
-  const uint8_t* map_ = nullptr;  ///< The whole file, when mapped.
+  std::unique_ptr<io::MappedFile> mapping_;  ///< The whole file, when mapped.
+  const uint8_t* map_ = nullptr;             ///< mapping_'s bytes.
   size_t map_size_ = 0;
   size_t released_ = 0;           ///< Mapped pages before this were handed back.
   std::shared_ptr<const codec::VideoParameterSets> sets_;  ///< Snapshot for the frames (mapped).

@@ -94,6 +94,9 @@ Status remux_elementary(const RemuxOptions& o, codec::VideoCodec vc, MediaWriter
     Status written = frame.nals.empty()
                          ? muxer.write(track, p)
                          : MuxerInternals::write_parsed(muxer, track, p, {frame.nals, frame.key, frame.sets.get()});
+    // A write from the mapping fails (EFAULT) when the input was cut short under it: that
+    // is a refused input, not an output error, and the error says so.
+    if (!written.is_ok()) CAMREC_RETURN_IF_ERROR(reader->check_input());
     CAMREC_RETURN_IF_ERROR(written.with_context("frame " + std::to_string(frames)));
     ++frames;
   }
@@ -182,6 +185,9 @@ int run_remux(const RemuxOptions& o) {
   std::unique_ptr<mux::ElementaryStreamReader> reader;  // lives until the muxer is closed
   Status s = *vc ? remux_elementary(o, **vc, **muxer, frames, reader) : remux_mp4(o, *demuxer, **muxer, frames);
   Status closed = (*muxer)->close();
+  // The last fragment is written from the input's mapping at close: a failure there from
+  // an input cut short refuses the input (and removes the output) as one seen earlier does.
+  if (s.is_ok() && !closed.is_ok() && reader) s = reader->check_input();
   if (!s.is_ok()) {
     report_error("remux", s);
     const int code = exit_code_for(s);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A remux input cut short while it is mapped (another program truncates it): reading past
+// the new end must be a clear error, not SIGBUS, and no byte from past the new end may be
+// handed out. Deterministic: the test truncates the file itself between two reads.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "camrec/muxer.h"
+#include "io/mapped_file.h"
+#include "mux/elementary_stream.h"
+#include "mux/parsed_write.h"
+#include "testing/test_util.h"
+
+namespace camrec {
+namespace {
+
+/// A fresh copy of a 2-second H.264 stream in `dir` (the tests cut it short).
+std::string stream_copy(const testing::TempDir& dir) {
+  static testing::TempDir cache;
+  const std::string made = cache.file("in.h264");
+  if (!std::filesystem::exists(made)) {
+    EXPECT_TRUE(testing::make_stream(made, "320x240", 60, 30, "-c:v libx264 -profile:v baseline -g 30"));
+  }
+  const std::string path = dir.file("in.h264");
+  std::filesystem::copy_file(made, path, std::filesystem::copy_options::overwrite_existing);
+  return path;
+}
+
+void cut(const std::string& path, uint64_t size) {
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(size)), 0) << path;
+}
+
+std::unique_ptr<mux::ElementaryStreamReader> open_mapped(const std::string& path) {
+  mux::EsTiming timing;
+  timing.fps_num = 30;
+  timing.fps_den = 1;
+  auto reader = mux::ElementaryStreamReader::open(path, codec::VideoCodec::h264, timing, true);
+  EXPECT_TRUE(reader.has_value()) << reader.error().to_string();
+  return reader ? std::move(*reader) : nullptr;
+}
+
+/// Reads `n` frames, which must all be there and mapped.
+void read_frames(mux::ElementaryStreamReader& reader, int n) {
+  mux::EsFrame f;
+  for (int i = 0; i < n; ++i) {
+    auto more = reader.next(f);
+    ASSERT_TRUE(more.has_value()) << more.error().to_string();
+    ASSERT_TRUE(*more);
+    ASSERT_FALSE(f.nals.empty()) << "the reader did not map the file";
+  }
+}
+
+/// Reads on until the end or an error; returns the error (ok at a clean end).
+Status read_rest(mux::ElementaryStreamReader& reader) {
+  mux::EsFrame f;
+  while (true) {
+    auto more = reader.next(f);
+    if (!more) return more.error();
+    if (!*more) return Status::ok();
+  }
+}
+
+TEST(TruncatedInputTest, InputEmptiedWhileMappedIsAnErrorNotSigbus) {
+  testing::TempDir dir;
+  const std::string in = stream_copy(dir);
+  const auto size = std::filesystem::file_size(in);
+  auto reader = open_mapped(in);
+  ASSERT_TRUE(reader);
+  read_frames(*reader, 5);
+  // Every page not yet read is now past the end: touching one faults (SIGBUS).
+  cut(in, 0);
+  Status s = read_rest(*reader);
+  ASSERT_FALSE(s.is_ok()) << "the frames past the new end were handed out";
+  EXPECT_EQ(s.code(), Errc::malformed) << s.to_string();
+  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size) + " to 0 bytes while being read"),
+            std::string::npos)
+      << s.to_string();
+  // The error stays: nothing more comes out of the reader.
+  EXPECT_FALSE(reader->check_input().is_ok());
+}
+
+TEST(TruncatedInputTest, InputCutInsideItsLastPageIsAnErrorThoughNothingFaults) {
+  // The new end is on the last page: reading it gives zeros past the end instead of a
+  // fault, so only the file's size tells.
+  testing::TempDir dir;
+  const std::string in = stream_copy(dir);
+  const auto size = std::filesystem::file_size(in);
+  auto reader = open_mapped(in);
+  ASSERT_TRUE(reader);
+  read_frames(*reader, 5);
+  cut(in, size - 7);
+  Status s = read_rest(*reader);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size) + " to " + std::to_string(size - 7) +
+                             " bytes"),
+            std::string::npos)
+      << s.to_string();
+}
+
+TEST(TruncatedInputTest, FramesWrittenFromAMappingCutShortAreTheSameError) {
+  // The muxer writes a fragment's payloads from the mapping after the reader handed them
+  // out: cut then, the write fails (EFAULT, not SIGBUS) and the reader explains why.
+  testing::TempDir dir;
+  const std::string in = stream_copy(dir);
+  auto reader = open_mapped(in);
+  ASSERT_TRUE(reader);
+  MuxerOptions options;
+  options.layout = Layout::fragmented;
+  auto muxer = Muxer::create_file(dir.file("out.mp4"), options);
+  ASSERT_TRUE(muxer.has_value()) << muxer.error().to_string();
+  VideoTrackConfig vt;
+  vt.codec = Codec::h264;
+  auto track = (*muxer)->add_video_track(vt);
+  ASSERT_TRUE(track.has_value());
+  mux::EsFrame f;
+  for (int i = 0; i < 10; ++i) {  // less than a fragment: all still pending in the muxer
+    auto more = reader->next(f);
+    ASSERT_TRUE(more.has_value() && *more);
+    Packet p{f.data, f.pts, f.dts, f.timescale, f.duration};
+    ASSERT_TRUE(MuxerInternals::write_parsed(**muxer, *track, p, {f.nals, f.key, f.sets.get()}).is_ok());
+  }
+  EXPECT_TRUE(reader->check_input().is_ok());
+  cut(in, 0);
+  Status closed = (*muxer)->close();
+  ASSERT_FALSE(closed.is_ok()) << "the pending frames were written from past the input's new end";
+  Status why = reader->check_input();
+  EXPECT_EQ(why.code(), Errc::malformed);
+  EXPECT_NE(why.message().find("the input shrank from"), std::string::npos) << why.to_string();
+}
+
+TEST(TruncatedInputTest, TheHandlerIsGoneWithTheLastMapping) {
+  struct sigaction before = {};
+  ASSERT_EQ(::sigaction(SIGBUS, nullptr, &before), 0);
+  testing::TempDir dir;
+  const std::string in = stream_copy(dir);
+  {
+    auto reader = open_mapped(in);
+    ASSERT_TRUE(reader);
+    struct sigaction during = {};
+    ASSERT_EQ(::sigaction(SIGBUS, nullptr, &during), 0);
+    EXPECT_NE(during.sa_sigaction, before.sa_sigaction);
+  }
+  struct sigaction after = {};
+  ASSERT_EQ(::sigaction(SIGBUS, nullptr, &after), 0);
+  EXPECT_EQ(after.sa_flags & SA_SIGINFO, before.sa_flags & SA_SIGINFO);
+  EXPECT_EQ(reinterpret_cast<void*>(after.sa_handler), reinterpret_cast<void*>(before.sa_handler));
+}
+
+TEST(TruncatedInputDeathTest, AFaultOutsideTheGuardedMappingStillKills) {
+  // Only faults in the input's own mapping are taken: any other SIGBUS (a bug, someone
+  // else's mapping) keeps the action it had, here the default, so the process dies.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  testing::TempDir dir;
+  const std::string in = stream_copy(dir);
+  const std::string other = dir.file("other.bin");
+  ASSERT_TRUE(testing::write_file(other, std::vector<uint8_t>(1 << 16, 1)));
+  EXPECT_EXIT(
+      {
+        auto reader = open_mapped(in);
+        int fd = ::open(other.c_str(), O_RDONLY);
+        auto* p = static_cast<volatile const uint8_t*>(::mmap(nullptr, 1 << 16, PROT_READ, MAP_SHARED, fd, 0));
+        if (::truncate(other.c_str(), 0) != 0) ::_exit(3);
+        volatile uint8_t x = p[1 << 15];
+        (void)x;
+        ::_exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "");
+}
+
+}  // namespace
+}  // namespace camrec
