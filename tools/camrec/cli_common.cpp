@@ -48,6 +48,9 @@ std::string hint_for(const std::string& command, const Status& status) {
       return "check the path (ls -l shows what is there)";
     case Errc::permission_denied: return "check the permissions of the file and its folder (ls -l)";
     case Errc::malformed:
+      // The input is fine as a format; another program cut it while it was read.
+      if (m.find("while being read") != std::string::npos)
+        return "another program changed the input while camrec read it: wait until it is done, or remux a copy";
       if (command == "remux" && m.find("first box") != std::string::npos)
         return "if it is a raw H.264/H.265 stream, name it .h264/.h265 or pass --codec h264 (or h265)";
       if (command == "remux")
