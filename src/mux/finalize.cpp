@@ -5,6 +5,7 @@
 
 #include "box/file_boxes.h"
 #include "io/source.h"
+#include "mux/fragment_reader.h"
 #include "mux/movie_builder.h"
 #include "mux/muxer_impl.h"
 #include "mux/streamed_tables.h"
@@ -103,36 +104,36 @@ Status Muxer::Impl::write_mfra(uint64_t at) {
                           }));
   mux::GappedWriter writer(*sink, at, grown);
   CAMREC_RETURN_IF_ERROR(writer.write_template());
-  CAMREC_RETURN_IF_ERROR(mux::walk_fragments(
-      *sink, fragments_begin, at, [&](uint64_t moof_offset, const box::MovieFragmentBox& moof) {
-        for (size_t r = 0; r < moof.trafs.size(); ++r) {
-          const auto& traf = moof.trafs[r];
-          size_t k = 0;
-          while (k < in_header.size() && in_header[k]->track_id != traf.tfhd.track_ID) ++k;
-          if (k == in_header.size() || traf.truns.empty() || traf.truns[0].entries.empty()) continue;
-          const auto& trun = traf.truns[0];
-          uint32_t flags = in_header[k]->is_video() ? box::sample_flags::kDelta : 0;
-          if (traf.tfhd.flags & box::TrackFragmentHeaderBox::kDefaultSampleFlagsPresent)
-            flags = traf.tfhd.default_sample_flags;
-          if (trun.flags & box::TrackRunBox::kSampleFlagsPresent) flags = trun.entries[0].sample_flags;
-          else if (trun.flags & box::TrackRunBox::kFirstSampleFlagsPresent) flags = trun.first_sample_flags;
-          if (flags & box::sample_flags::kNonSync) continue;
-          // tfra time is the sync sample's presentation time (8.8.10).
-          int64_t time = traf.tfdt ? static_cast<int64_t>(traf.tfdt->base_media_decode_time) : 0;
-          if (trun.flags & box::TrackRunBox::kSampleCompositionTimeOffsetPresent)
-            time += trun.entries[0].sample_composition_time_offset;
-          uint8_t entry[kEntryBytes];
-          for (int i = 0; i < 8; ++i) entry[i] = static_cast<uint8_t>(static_cast<uint64_t>(time) >> (56 - 8 * i));
-          for (int i = 0; i < 8; ++i) entry[8 + i] = static_cast<uint8_t>(moof_offset >> (56 - 8 * i));
-          entry[16] = static_cast<uint8_t>(r + 1);  // traf, trun and sample numbers
-          entry[17] = 1;
-          entry[18] = 1;
-          size_t gap = 0;
-          while (grown.gaps[gap].owner != k) ++gap;
-          writer.put(gap, entry, kEntryBytes);
-        }
-        return Status::ok();
-      }));
+  // The gap of each track's tfra, and the track of each track_ID (looked up per traf).
+  std::vector<size_t> gap_of(in_header.size());
+  for (size_t g = 0; g < grown.gaps.size(); ++g) gap_of[grown.gaps[g].owner] = g;
+  CAMREC_RETURN_IF_ERROR(mux::walk_fragments(*sink, fragments_begin, at, [&](const mux::FragmentView& moof) {
+    for (size_t r = 0; r < moof.trafs.size(); ++r) {
+      const auto& traf = moof.trafs[r];
+      size_t k = 0;
+      while (k < in_header.size() && in_header[k]->track_id != traf.track_ID) ++k;
+      if (k == in_header.size() || traf.run_count == 0) continue;
+      const mux::RunView& trun = moof.runs[traf.first_run];
+      if (trun.sample_count == 0) continue;
+      const uint8_t* first = trun.entry(0);
+      uint32_t flags = in_header[k]->is_video() ? box::sample_flags::kDelta : 0;
+      if (traf.tfhd_flags & box::TrackFragmentHeaderBox::kDefaultSampleFlagsPresent) flags = traf.default_sample_flags;
+      if (trun.flags_at >= 0) flags = mux::load_be32(first + trun.flags_at);
+      else if (trun.flags & box::TrackRunBox::kFirstSampleFlagsPresent) flags = trun.first_sample_flags;
+      if (flags & box::sample_flags::kNonSync) continue;
+      // tfra time is the sync sample's presentation time (8.8.10).
+      int64_t time = traf.has_tfdt ? static_cast<int64_t>(traf.base_media_decode_time) : 0;
+      if (trun.composition_offset_at >= 0) time += mux::RunView::composition_offset(first, trun.composition_offset_at);
+      uint8_t entry[kEntryBytes];
+      for (int i = 0; i < 8; ++i) entry[i] = static_cast<uint8_t>(static_cast<uint64_t>(time) >> (56 - 8 * i));
+      for (int i = 0; i < 8; ++i) entry[8 + i] = static_cast<uint8_t>(moof.offset >> (56 - 8 * i));
+      entry[16] = static_cast<uint8_t>(r + 1);  // traf, trun and sample numbers
+      entry[17] = 1;
+      entry[18] = 1;
+      writer.put(gap_of[k], entry, kEntryBytes);
+    }
+    return Status::ok();
+  }));
   return writer.finish();
 }
 
@@ -253,16 +254,15 @@ Result<uint64_t> Muxer::Impl::write_final_moov(io::Sink& out, uint64_t at, uint6
     outputs.push_back(std::make_unique<TableEntriesOutput>(writer, grown, k, chunk_offset_shift));
     indexes.emplace_back(outputs.back().get());
   }
-  CAMREC_RETURN_IF_ERROR(mux::walk_fragments(
-      *sink, fragments_begin, fragments_end, [&](uint64_t moof_offset, const box::MovieFragmentBox& moof) {
+  CAMREC_RETURN_IF_ERROR(
+      mux::walk_fragments(*sink, fragments_begin, fragments_end, [&](const mux::FragmentView& moof) {
         for (const auto& traf : moof.trafs) {
-          const auto& tfhd = traf.tfhd;
           size_t k = 0;
-          while (k < in_header.size() && in_header[k]->track_id != tfhd.track_ID) ++k;
+          while (k < in_header.size() && in_header[k]->track_id != traf.track_ID) ++k;
           if (k == in_header.size())
-            return make_error(Errc::internal, "moof at byte " + std::to_string(moof_offset) + " has track " +
-                                                  std::to_string(tfhd.track_ID) + ", not in the header");
-          feed_index(indexes[k], *in_header[k], moof_offset, traf);
+            return make_error(Errc::internal, "moof at byte " + std::to_string(moof.offset) + " has track " +
+                                                  std::to_string(traf.track_ID) + ", not in the header");
+          feed_index(indexes[k], *in_header[k], moof, traf);
         }
         return Status::ok();
       }));
@@ -276,42 +276,41 @@ Result<uint64_t> Muxer::Impl::write_final_moov(io::Sink& out, uint64_t at, uint6
   return grown.size;
 }
 
-void Muxer::Impl::feed_index(mux::SampleIndex& index, const mux::Track& t, uint64_t moof_offset,
-                             const box::TrackFragmentBox& traf) {
+void Muxer::Impl::feed_index(mux::SampleIndex& index, const mux::Track& t, const mux::FragmentView& moof,
+                             const mux::TrafView& traf) {
   // What write_fragment() gave the index, from what it wrote: a chunk per run (per packet
   // for G.711), the sample flags as make_moof() sets them over trex's defaults.
   using box::TrackFragmentHeaderBox;
   using box::TrackRunBox;
-  const auto& tfhd = traf.tfhd;
+  const uint32_t tfhd_flags = traf.tfhd_flags;
   const uint32_t description =
-      tfhd.flags & TrackFragmentHeaderBox::kSampleDescriptionIndexPresent ? tfhd.sample_description_index : 1;
-  const uint32_t default_flags = tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleFlagsPresent
-                                     ? tfhd.default_sample_flags
+      tfhd_flags & TrackFragmentHeaderBox::kSampleDescriptionIndexPresent ? traf.sample_description_index : 1;
+  const uint32_t default_flags = tfhd_flags & TrackFragmentHeaderBox::kDefaultSampleFlagsPresent
+                                     ? traf.default_sample_flags
                                      : (t.is_video() ? box::sample_flags::kDelta : 0);
   const uint32_t default_duration =
-      tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleDurationPresent ? tfhd.default_sample_duration : 0;
+      tfhd_flags & TrackFragmentHeaderBox::kDefaultSampleDurationPresent ? traf.default_sample_duration : 0;
   const uint32_t default_size =
-      tfhd.flags & TrackFragmentHeaderBox::kDefaultSampleSizePresent ? tfhd.default_sample_size : 0;
-  const uint64_t base =
-      tfhd.flags & TrackFragmentHeaderBox::kBaseDataOffsetPresent ? tfhd.base_data_offset : moof_offset;
+      tfhd_flags & TrackFragmentHeaderBox::kDefaultSampleSizePresent ? traf.default_sample_size : 0;
+  const uint64_t base = tfhd_flags & TrackFragmentHeaderBox::kBaseDataOffsetPresent ? traf.base_data_offset : moof.offset;
   const uint32_t frame_bytes = t.input->pcm_frame_bytes();
-  for (const auto& trun : traf.truns) {
+  for (const mux::RunView& trun : moof.runs_of(traf)) {
     uint64_t at = base + static_cast<uint64_t>(static_cast<int64_t>(trun.data_offset));
     if (!frame_bytes) index.begin_chunk(at, description);
-    for (size_t i = 0; i < trun.entries.size(); ++i) {
-      const auto& e = trun.entries[i];
-      const uint32_t size = trun.flags & TrackRunBox::kSampleSizePresent ? e.sample_size : default_size;
-      const uint32_t duration = trun.flags & TrackRunBox::kSampleDurationPresent ? e.sample_duration : default_duration;
+    const uint8_t* e = trun.entries;
+    for (uint32_t i = 0; i < trun.sample_count; ++i, e += trun.entry_bytes) {
+      const uint32_t size = trun.size_at >= 0 ? mux::load_be32(e + trun.size_at) : default_size;
+      const uint32_t duration = trun.duration_at >= 0 ? mux::load_be32(e + trun.duration_at) : default_duration;
       if (frame_bytes) {
         index.add_pcm_chunk(at, description, size / frame_bytes, frame_bytes, duration);
         at += size;
         continue;
       }
       uint32_t flags = default_flags;
-      if (trun.flags & TrackRunBox::kSampleFlagsPresent) flags = e.sample_flags;
+      if (trun.flags_at >= 0) flags = mux::load_be32(e + trun.flags_at);
       else if (i == 0 && (trun.flags & TrackRunBox::kFirstSampleFlagsPresent)) flags = trun.first_sample_flags;
       const int32_t offset =
-          trun.flags & TrackRunBox::kSampleCompositionTimeOffsetPresent ? e.sample_composition_time_offset : 0;
+          trun.composition_offset_at >= 0 ? mux::RunView::composition_offset(e, trun.composition_offset_at) : 0;
       index.add_sample(size, duration, offset, !(flags & box::sample_flags::kNonSync));
     }
   }

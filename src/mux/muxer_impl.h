@@ -10,6 +10,7 @@
 
 #include "camrec/muxer.h"
 #include "io/sink.h"
+#include "mux/fragment_reader.h"
 #include "mux/movie_builder.h"
 #include "mux/track.h"
 
@@ -78,10 +79,10 @@ struct Muxer::Impl {
   /// in [fragments_begin, fragments_end) of the file, every chunk offset moved by
   /// `chunk_offset_shift`; returns its size. Holds nothing per sample.
   Result<uint64_t> write_final_moov(io::Sink& out, uint64_t at, uint64_t chunk_offset_shift, uint64_t fragments_end);
-  /// Gives `index` the samples of `traf` (of the moof at `moof_offset`), as write_fragment()
-  /// gave them while recording.
-  static void feed_index(mux::SampleIndex& index, const mux::Track& t, uint64_t moof_offset,
-                         const box::TrackFragmentBox& traf);
+  /// Gives `index` the samples of `traf` (of `moof`, read back), as write_fragment() gave
+  /// them while recording.
+  static void feed_index(mux::SampleIndex& index, const mux::Track& t, const mux::FragmentView& moof,
+                         const mux::TrafView& traf);
   Status rewrite_faststart(uint64_t media_end);
 };
 

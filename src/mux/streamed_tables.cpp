@@ -12,11 +12,6 @@ namespace {
 
 using box::fourcc;
 
-/// Entries are flushed to the file in writes of this size: a day-long moov (tens of MB) is
-/// a few hundred writes, and the close holds at most this much per table.
-constexpr size_t kFlushBytes = 64 << 10;
-/// Largest moof read back (the muxer's fragments hold at most a few thousand samples).
-constexpr uint64_t kMaxMoofBytes = 64 << 20;
 
 uint32_t get_u32(const std::vector<uint8_t>& b, uint64_t at) {
   return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | b[at + 3];
@@ -127,23 +122,16 @@ Status GappedWriter::write_template() {
   return error_;
 }
 
-void GappedWriter::put(size_t gap, const uint8_t* data, size_t n) {
-  auto& b = buffers_[gap];
-  b.insert(b.end(), data, data + n);
-  filled_[gap] += n;
-  if (b.size() >= kFlushBytes) flush(gap);
-}
-
 void GappedWriter::flush(size_t gap) {
-  auto& b = buffers_[gap];
-  if (b.empty()) return;
-  const uint64_t at = file_offsets_[gap] + filled_[gap] - b.size();
+  Buffer& b = buffers_[gap];
+  if (b.used == 0) return;
+  const uint64_t at = file_offsets_[gap] + filled_[gap] - b.used;
   // Entries past the gap are a bug in the counts; finish() reports it, nothing is written there.
   if (error_.is_ok() && filled_[gap] <= box_.gaps[gap].bytes) {
-    error_ = sink_.write_at(at, b);
-    written_ += b.size();
+    error_ = sink_.write_at(at, std::span<const uint8_t>(b.bytes.get(), b.used));
+    written_ += b.used;
   }
-  b.clear();
+  b.used = 0;
 }
 
 Status GappedWriter::finish() {
@@ -158,37 +146,6 @@ Status GappedWriter::finish() {
   error_ = sink_.write_at(base_ + 4, std::span<const uint8_t>(box_.bytes.data() + 4, 4));
   written_ += 4;
   return error_;
-}
-
-Status walk_fragments(io::Sink& sink, uint64_t begin, uint64_t end,
-                      const std::function<Status(uint64_t, const box::MovieFragmentBox&)>& on_moof) {
-  std::vector<uint8_t> moof;
-  uint8_t head[16];
-  for (uint64_t pos = begin; pos < end;) {
-    if (end - pos < 8) return make_error(Errc::malformed, "fragments end inside a box header at byte " + std::to_string(pos));
-    CAMREC_RETURN_IF_ERROR(sink.read_at(pos, std::span<uint8_t>(head, 8)));
-    uint64_t size = (uint64_t{head[0]} << 24) | (uint64_t{head[1]} << 16) | (uint64_t{head[2]} << 8) | head[3];
-    if (size == 1) {
-      if (end - pos < 16) return make_error(Errc::malformed, "fragments end inside a box header at byte " + std::to_string(pos));
-      CAMREC_RETURN_IF_ERROR(sink.read_at(pos + 8, std::span<uint8_t>(head + 8, 8)));
-      size = 0;
-      for (int i = 8; i < 16; ++i) size = (size << 8) | head[i];
-    }
-    if (size < 8 || size > end - pos)
-      return make_error(Errc::malformed, "box of " + std::to_string(size) + " bytes at byte " + std::to_string(pos) +
-                                             " does not fit the fragments");
-    const box::FourCC type = (uint32_t{head[4]} << 24) | (uint32_t{head[5]} << 16) | (uint32_t{head[6]} << 8) | head[7];
-    if (type == fourcc("moof")) {
-      if (size > kMaxMoofBytes)
-        return make_error(Errc::limit_exceeded, "moof of " + std::to_string(size) + " bytes at byte " + std::to_string(pos));
-      moof.resize(static_cast<size_t>(size));
-      CAMREC_RETURN_IF_ERROR(sink.read_at(pos, moof));
-      CAMREC_ASSIGN_OR_RETURN(auto parsed, box::parse_box<box::MovieFragmentBox>(moof, pos));
-      CAMREC_RETURN_IF_ERROR(on_moof(pos, parsed));
-    }
-    pos += size;
-  }
-  return Status::ok();
 }
 
 }  // namespace camrec::mux

@@ -6,12 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "box/fourcc.h"
-#include "box/fragment_boxes.h"
 #include "camrec/status.h"
 #include "io/sink.h"
 
@@ -50,8 +51,17 @@ class GappedWriter {
   GappedWriter(io::Sink& sink, uint64_t base, const GrownBox& box);
   /// The template bytes around the gaps.
   Status write_template();
-  /// Appends `n` bytes to gap `gap`'s entries.
-  void put(size_t gap, const uint8_t* data, size_t n);
+  /// Appends `n` (at most kMaxPut) bytes to gap `gap`'s entries. Called per table entry,
+  /// millions of times at the close of a long recording: a copy into the gap's buffer.
+  void put(size_t gap, const uint8_t* data, size_t n) {
+    Buffer& b = buffers_[gap];
+    if (!b.bytes) b.bytes = std::make_unique<uint8_t[]>(kFlushBytes + kMaxPut);
+    std::memcpy(b.bytes.get() + b.used, data, n);
+    b.used += n;
+    filled_[gap] += n;
+    if (b.used >= kFlushBytes) flush(gap);
+  }
+  static constexpr size_t kMaxPut = 64;
   /// Flushes the entries, checks every gap got exactly its bytes, then writes the box type.
   Status finish();
   /// Bytes written so far.
@@ -65,14 +75,17 @@ class GappedWriter {
   const GrownBox& box_;
   std::vector<uint64_t> file_offsets_;  ///< Of each gap's first entry byte.
   std::vector<uint64_t> filled_;        ///< Entry bytes of each gap written or buffered.
-  std::vector<std::vector<uint8_t>> buffers_;
+  /// Entries are written to the file in pieces of about this size: a day-long moov (tens of
+  /// MB) is a few hundred writes, and the close holds at most this much per table.
+  static constexpr size_t kFlushBytes = 64 << 10;
+  /// The entries of one gap not yet written (allocated at the first entry).
+  struct Buffer {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t used = 0;
+  };
+  std::vector<Buffer> buffers_;
   Status error_;
   uint64_t written_ = 0;
 };
-
-/// Calls `on_moof(offset, moof)` for every 'moof' among the top-level boxes of `sink` in
-/// [begin, end), in file order; other boxes (mdat, free) are skipped by their headers.
-Status walk_fragments(io::Sink& sink, uint64_t begin, uint64_t end,
-                      const std::function<Status(uint64_t, const box::MovieFragmentBox&)>& on_moof);
 
 }  // namespace camrec::mux
