@@ -148,6 +148,24 @@ int kd_mp4_get_frame(KD_HANDLE mp4_handle, k_mp4_frame_data_s* frame_data);
 /* camrec extension: the message of the last error returned to this thread. */
 const char* kd_mp4_error_message(void);
 
+/* camrec extension: fragments a demuxer skips because the file's moov does not declare their
+ * track. K230's fragmented MP4 muxer can write audio fragments for a track its header leaves
+ * out; without a sample description nothing can read them, so kd_mp4_get_frame returns the
+ * declared tracks only. A demuxer handle reads the whole index at kd_mp4_create, so the
+ * counts are complete from the start. */
+#define K_MP4_MAX_UNDECLARED_TRACKS 16
+typedef struct {
+  uint32_t track_num;  /* tracks with fragments that the moov does not declare (0: none skipped) */
+  uint32_t track_ids[K_MP4_MAX_UNDECLARED_TRACKS]; /* their track_IDs, ascending (the first
+                                                      K_MP4_MAX_UNDECLARED_TRACKS; the rest 0) */
+  uint64_t track_fragments; /* track fragments (traf) skipped */
+  uint64_t samples;         /* samples they list */
+  uint64_t bytes;           /* media bytes those samples take */
+} k_mp4_undeclared_s;
+
+/* Fills `undeclared` for a demuxer handle (K_MP4_ERR_INVALID_ARGUMENT for a muxer handle). */
+int kd_mp4_get_undeclared(KD_HANDLE mp4_handle, k_mp4_undeclared_s* undeclared);
+
 #ifdef __cplusplus
 }
 #endif

@@ -286,6 +286,23 @@ int kd_mp4_get_file_info(KD_HANDLE mp4_handle, k_mp4_file_info_s* file_info) {
   return ok();
 }
 
+int kd_mp4_get_undeclared(KD_HANDLE mp4_handle, k_mp4_undeclared_s* undeclared) {
+  auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_get_undeclared");
+  if (!mp4) return fail(mp4.error());
+  if ((*mp4)->muxer) return fail(Errc::invalid_argument, "kd_mp4_get_undeclared: the handle is a muxer (needs a demuxer)");
+  if (!undeclared) return fail(Errc::invalid_argument, "kd_mp4_get_undeclared: NULL undeclared");
+  // Complete: kd_mp4_create scanned every fragment (Demuxer::undeclared()).
+  const camrec::UndeclaredTracks& u = (*mp4)->demux->undeclared();
+  *undeclared = k_mp4_undeclared_s{};
+  undeclared->track_num = static_cast<uint32_t>(u.track_ids.size());
+  for (size_t i = 0; i < u.track_ids.size() && i < K_MP4_MAX_UNDECLARED_TRACKS; ++i)
+    undeclared->track_ids[i] = u.track_ids[i];
+  undeclared->track_fragments = u.track_fragments;
+  undeclared->samples = u.samples;
+  undeclared->bytes = u.bytes;
+  return ok();
+}
+
 int kd_mp4_get_track_by_index(KD_HANDLE mp4_handle, uint32_t index, k_mp4_track_info_s* info) {
   auto mp4 = files().acquire(token_of(mp4_handle), "kd_mp4_get_track_by_index");
   if (!mp4) return fail(mp4.error());

@@ -5,7 +5,10 @@
 
 #include <cstring>
 
+#include "camrec/demuxer.h"
+
 #include "testing/h264_clip.h"
+#include "testing/k230_fragments.h"
 #include "mp4_format.h"
 #include "testing/test_util.h"
 
@@ -107,6 +110,7 @@ TEST(CApi, NullPointersAreRefused) {
   EXPECT_EQ(kd_mp4_write_frame(nullptr, nullptr, nullptr), K_MP4_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(kd_mp4_get_frame(nullptr, nullptr), K_MP4_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(kd_mp4_get_file_info(nullptr, nullptr), K_MP4_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(kd_mp4_get_undeclared(nullptr, nullptr), K_MP4_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(kd_mp4_destroy_tracks(nullptr), K_MP4_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(kd_mp4_error_message()), "");
 }
@@ -166,6 +170,73 @@ TEST(CApi, MisuseOfHandlesIsRefused) {
   EXPECT_EQ(kd_mp4_destroy(mp4), K_MP4_ERR_INVALID_ARGUMENT) << "destroyed twice";
   EXPECT_EQ(kd_mp4_write_frame(mp4, video, &f), K_MP4_ERR_INVALID_ARGUMENT) << "destroyed file handle";
   EXPECT_EQ(testing::ffprobe_warnings(dir.file("m.mp4")), "") << "the frame written before stays playable";
+}
+
+TEST(CApi, DemuxerTellsWhatItSkipsOfTracksTheMoovDoesNotDeclare) {
+  // K230's fragmented MP4 with audio: the moov declares the video track only, the fragments
+  // carry audio trafs of track 2 as well. kd_mp4_get_frame returns the video; the counts of
+  // what it skips are the C++ Demuxer's (Demuxer::undeclared()), complete from the start.
+  testing::TempDir dir;
+  auto k230 = testing::make_k230_fragmented(dir.path().string());
+  ASSERT_FALSE(k230.path.empty());
+  ASSERT_GT(k230.audio_fragments, 1);
+  uint64_t audio_bytes = 0;
+  {
+    auto complete = Demuxer::open(k230.complete);
+    ASSERT_TRUE(complete.has_value());
+    DemuxedSample s;
+    while (true) {
+      auto more = (*complete)->next(s);
+      ASSERT_TRUE(more.has_value());
+      if (!*more) break;
+      if (s.track == 1) audio_bytes += s.data.size();
+    }
+  }
+  KD_HANDLE h = open_demuxer(k230.path);
+  ASSERT_NE(h, nullptr);
+  k_mp4_undeclared_s u;
+  std::memset(&u, 0xAB, sizeof u);
+  ASSERT_EQ(kd_mp4_get_undeclared(h, &u), 0) << kd_mp4_error_message();
+  EXPECT_EQ(u.track_num, 1u);
+  EXPECT_EQ(u.track_ids[0], 2u);
+  for (int i = 1; i < K_MP4_MAX_UNDECLARED_TRACKS; ++i) EXPECT_EQ(u.track_ids[i], 0u) << i;
+  EXPECT_EQ(u.track_fragments, static_cast<uint64_t>(k230.audio_fragments));
+  EXPECT_EQ(u.samples, static_cast<uint64_t>(k230.audio_samples));
+  EXPECT_EQ(u.bytes, audio_bytes);
+  k_mp4_file_info_s fi{};
+  ASSERT_EQ(kd_mp4_get_file_info(h, &fi), 0);
+  EXPECT_EQ(fi.track_num, 1u);
+  // Reading every frame counts nothing twice.
+  k_mp4_frame_data_s f{};
+  int frames = 0;
+  while (kd_mp4_get_frame(h, &f) == 0 && !f.eof) ++frames;
+  EXPECT_EQ(frames, k230.video_frames);
+  ASSERT_EQ(kd_mp4_get_undeclared(h, &u), 0);
+  EXPECT_EQ(u.track_fragments, static_cast<uint64_t>(k230.audio_fragments));
+  EXPECT_EQ(kd_mp4_get_undeclared(h, nullptr), K_MP4_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(kd_mp4_destroy(h), 0);
+  EXPECT_EQ(kd_mp4_get_undeclared(h, &u), K_MP4_ERR_INVALID_ARGUMENT) << "destroyed handle";
+
+  // A file whose moov declares every track skips nothing.
+  h = open_demuxer(k230.complete);
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(kd_mp4_get_undeclared(h, &u), 0);
+  EXPECT_EQ(u.track_num, 0u);
+  EXPECT_EQ(u.track_ids[0], 0u);
+  EXPECT_EQ(u.track_fragments, 0u);
+  EXPECT_EQ(u.samples, 0u);
+  EXPECT_EQ(u.bytes, 0u);
+  EXPECT_EQ(kd_mp4_destroy(h), 0);
+
+  // A muxer handle has nothing to tell.
+  k_mp4_config_s cfg{};
+  cfg.config_type = K_MP4_CONFIG_MUXER;
+  std::strncpy(cfg.muxer_config.file_name, dir.file("m.mp4").c_str(), 127);
+  KD_HANDLE mp4 = nullptr;
+  ASSERT_EQ(kd_mp4_create(&mp4, &cfg), 0);
+  EXPECT_EQ(kd_mp4_get_undeclared(mp4, &u), K_MP4_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kd_mp4_error_message()).find("muxer"), std::string::npos) << kd_mp4_error_message();
+  EXPECT_EQ(kd_mp4_destroy(mp4), 0);
 }
 
 }  // namespace
