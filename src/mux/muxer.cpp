@@ -518,8 +518,23 @@ Status Muxer::Impl::write_fragment(const std::vector<mux::FragmentRun>& runs, in
     end_us = std::max(end_us, rescale(last.decode_time + last.duration, t.timescale(), kMicroseconds));
     t.samples_written += n;
     stats.samples_written += n;
+    written_end_ms = std::max(written_end_ms, static_cast<uint64_t>(std::max<int64_t>(
+                                                  0, rescale(last.decode_time + last.duration, t.timescale(),
+                                                             mux::kMovieTimescale))));
     t.data.drop_front(bytes);
     t.pending.erase(t.pending.begin(), t.pending.begin() + static_cast<ptrdiff_t>(n));
+  }
+  if (!forward_only) {
+    // The header's mehd follows the fragments, so that a file cut off by a kill or a power
+    // cut says how long it is to readers that take the header's word: GStreamer's qtdemux
+    // reads only the first fragments when it opens a file and takes mehd's duration (else
+    // mvhd's, 0 while recording) for the whole. Written after the fragment, it never claims
+    // a fragment the file lacks (unless the kernel writes the first page back before the
+    // fragment and the power fails in between). One 8-byte write per fragment.
+    io::ByteWriter duration;
+    duration.u64(written_end_ms);
+    s = sink->write_at(mehd_offset, duration.span());
+    if (!s.is_ok()) return fail_output(s.with_context("writing the duration"), sink->size());
   }
   ++stats.fragments_written;
   if (options.on_step) options.on_step("fragment-written");

@@ -31,6 +31,7 @@ struct Muxer::Impl {
   Status failed;                 ///< First output error; the file is left valid before it.
   uint64_t placeholder_offset = 0;  ///< Regular layout: where the 16-byte free box is.
   uint64_t mehd_offset = 0;      ///< File offset of the init moov's mehd duration field.
+  uint64_t written_end_ms = 0;   ///< End of the latest sample written in a fragment (kMovieTimescale).
   uint64_t header_moov_offset = 0;  ///< File offset of the moov readers use while recording.
   uint64_t fragments_begin = 0;  ///< File offset of the first fragment (the end of the header).
   uint64_t reserve_offset = 0;   ///< File offset of the free box the header may be rewritten in...

@@ -242,7 +242,8 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
   const auto& ev = rec.events;
 
   // The calls the muxer makes: the header; per fragment an append whose moof is typed
-  // 'free' and the 4-byte write that makes it a 'moof' once it is whole; then at close the
+  // 'free', the 4-byte write that makes it a 'moof' once it is whole and the 8-byte write
+  // of the header's mehd duration (the end of the fragments so far); then at close the
   // final moov (its pieces written past the end, typed 'free', then the 4-byte write that
   // makes it a 'moov') and the 16-byte mdat header (regular) or the mehd duration and the
   // mfra (fragmented). No truncation when nothing fails.
@@ -257,9 +258,25 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
   }
   ASSERT_GE(fragments.size(), 5u);
   ASSERT_EQ(fragments.front(), 1u);
-  for (size_t f = 1; f < fragments.size(); ++f) ASSERT_EQ(fragments[f], fragments[f - 1] + 2);
+  for (size_t f = 1; f < fragments.size(); ++f) ASSERT_EQ(fragments[f], fragments[f - 1] + 3);
+  auto u64_of = [](const std::vector<uint8_t>& b) {
+    uint64_t v = 0;
+    for (uint8_t c : b) v = v << 8 | c;
+    return v;
+  };
+  uint64_t duration_before = 0;
+  for (size_t n : fragments) {
+    const WriteEvent& mehd = ev[n + 2];
+    ASSERT_FALSE(mehd.append);
+    ASSERT_EQ(mehd.data.size(), 8u);
+    EXPECT_EQ(mehd.offset, ev[fragments.front() + 2].offset) << "the same field every time";
+    EXPECT_GT(u64_of(mehd.data), duration_before) << "the duration grows with each fragment";
+    duration_before = u64_of(mehd.data);
+  }
+  // The fragments end with the audio, 2.5 s in (ms, the movie timescale).
+  EXPECT_EQ(duration_before, 2500u);
   const size_t last_fragment = fragments.back();
-  const size_t close_begin = last_fragment + 2;  // after its patch
+  const size_t close_begin = last_fragment + 3;  // after its patches
   const uint64_t fragments_end = ev[last_fragment].offset + ev[last_fragment].data.size();
   // The index box written at close (final moov, mfra): pieces at and past the end of the
   // fragments, the first one its header typed 'free', the last one its type.
@@ -315,7 +332,9 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
     }
     check_copy(file_at(ev, n + 2, 0), complete_before(rec, ev[n].offset + len), rec, dir,
                "fragment at event " + std::to_string(n) + " complete");
-    ++copies;
+    check_copy(file_at(ev, n + 3, 0), complete_before(rec, ev[n].offset + len), rec, dir,
+               "fragment at event " + std::to_string(n) + " complete, the duration updated");
+    copies += 2;
     if (HasFailure()) return;
   }
   const Expectation all = complete_before(rec, UINT64_MAX);
@@ -339,7 +358,9 @@ TEST_P(CrashCopyTest, EveryCopyPlaysUpToItsLastCompleteFragment) {
     check_copy(rec.closed, all, rec, dir, "closed");
     copies += 2;
   } else {
-    // mehd patched in place, then the mfra appended.
+    // mehd patched in place (with what the last fragment wrote there), then the mfra appended.
+    EXPECT_EQ(ev[patch].offset, ev[last_fragment + 2].offset);
+    EXPECT_EQ(ev[patch].data, ev[last_fragment + 2].data);
     check_copy(file_at(ev, patch, 0), all, rec, dir, "before the duration patch");
     check_copy(file_at(ev, patch + 1, 0), all, rec, dir, "after the duration patch");
     check_index_writes(all, copies);
