@@ -67,38 +67,43 @@ Status read_rest(mux::ElementaryStreamReader& reader) {
   }
 }
 
-TEST(TruncatedInputTest, InputEmptiedWhileMappedIsAnErrorNotSigbus) {
-  testing::TempDir dir;
-  const std::string in = stream_copy(dir);
-  const auto size = std::filesystem::file_size(in);
-  auto reader = open_mapped(in);
-  ASSERT_TRUE(reader);
-  read_frames(*reader, 5);
+/// A mapped reader of a fresh copy of the stream, five frames into it: the input is then cut.
+class TruncatedWhileReading : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    in_ = stream_copy(dir_);
+    size_ = std::filesystem::file_size(in_);
+    reader_ = open_mapped(in_);
+    ASSERT_TRUE(reader_);
+    read_frames(*reader_, 5);
+  }
+
+  testing::TempDir dir_;
+  std::string in_;
+  uint64_t size_ = 0;
+  std::unique_ptr<mux::ElementaryStreamReader> reader_;
+};
+
+TEST_F(TruncatedWhileReading, InputEmptiedWhileMappedIsAnErrorNotSigbus) {
   // Every page not yet read is now past the end: touching one faults (SIGBUS).
-  cut(in, 0);
-  Status s = read_rest(*reader);
+  cut(in_, 0);
+  Status s = read_rest(*reader_);
   ASSERT_FALSE(s.is_ok()) << "the frames past the new end were handed out";
   EXPECT_EQ(s.code(), Errc::malformed) << s.to_string();
-  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size) + " to 0 bytes while being read"),
+  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size_) + " to 0 bytes while being read"),
             std::string::npos)
       << s.to_string();
   // The error stays: nothing more comes out of the reader.
-  EXPECT_FALSE(reader->check_input().is_ok());
+  EXPECT_FALSE(reader_->check_input().is_ok());
 }
 
-TEST(TruncatedInputTest, InputCutInsideItsLastPageIsAnErrorThoughNothingFaults) {
+TEST_F(TruncatedWhileReading, InputCutInsideItsLastPageIsAnErrorThoughNothingFaults) {
   // The new end is on the last page: reading it gives zeros past the end instead of a
   // fault, so only the file's size tells.
-  testing::TempDir dir;
-  const std::string in = stream_copy(dir);
-  const auto size = std::filesystem::file_size(in);
-  auto reader = open_mapped(in);
-  ASSERT_TRUE(reader);
-  read_frames(*reader, 5);
-  cut(in, size - 7);
-  Status s = read_rest(*reader);
+  cut(in_, size_ - 7);
+  Status s = read_rest(*reader_);
   ASSERT_FALSE(s.is_ok());
-  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size) + " to " + std::to_string(size - 7) +
+  EXPECT_NE(s.message().find("the input shrank from " + std::to_string(size_) + " to " + std::to_string(size_ - 7) +
                              " bytes"),
             std::string::npos)
       << s.to_string();

@@ -69,6 +69,47 @@ void expect_plays_everywhere(const std::string& path, uint64_t frames, uint32_t 
   }
 }
 
+/// Checks a reconfigured file: its frames come in runs of the picture sizes `want`, in that
+/// order, `frames` in all, and it plays everywhere with one sample description per size.
+/// Returns the runs, for what a test checks beyond that.
+std::vector<std::pair<std::string, int>> expect_sizes_and_plays(const std::string& path,
+                                                                const std::vector<std::string>& want,
+                                                                uint64_t frames) {
+  const auto sizes = runs(frame_sizes(path));
+  std::vector<std::string> got;
+  int total = 0;
+  for (const auto& [size, n] : sizes) {
+    got.push_back(size);
+    total += n;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(static_cast<uint64_t>(total), frames);
+  expect_plays_everywhere(path, frames, static_cast<uint32_t>(want.size()));
+  return sizes;
+}
+
+/// A recorder writing to `out` in `layout`, started.
+std::unique_ptr<Recorder> start_recorder(const RecorderConfig& rc, const std::string& out, Layout layout) {
+  MuxerOptions mo;
+  mo.layout = layout;
+  auto muxer = Muxer::create_file(out, mo);
+  EXPECT_TRUE(muxer) << muxer.error().to_string();
+  if (!muxer) return nullptr;
+  auto rec = Recorder::create(rc, std::move(*muxer));
+  EXPECT_TRUE(rec) << rec.error().to_string();
+  if (!rec) return nullptr;
+  EXPECT_TRUE((*rec)->start().is_ok());
+  return std::move(*rec);
+}
+
+/// Processes frames until the source ends, which must be the only way it stops.
+void process_to_the_end(Recorder& r) {
+  Status s;
+  while ((s = r.process()).is_ok()) {
+  }
+  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
+}
+
 struct Case {
   Codec codec;
   Layout layout;
@@ -87,37 +128,25 @@ TEST_P(ReconfigureVideo, ANewSizeMidRecordingIsASecondSampleDescription) {
   rc.profile = GetParam().codec == Codec::h264 ? media::H264_PROFILE_MAIN : media::H265_PROFILE_MAIN;
   rc.bitrate_kbps = 800;
   rc.max_frames = 60;
-  MuxerOptions mo;
-  mo.layout = GetParam().layout;
-  auto muxer = Muxer::create_file(out, mo);
-  ASSERT_TRUE(muxer) << muxer.error().to_string();
-  auto rec = Recorder::create(rc, std::move(*muxer));
-  ASSERT_TRUE(rec) << rec.error().to_string();
-  ASSERT_TRUE((*rec)->start().is_ok());
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE((*rec)->process().is_ok()) << i;
-  ASSERT_TRUE((*rec)->reconfigure_video(640, 360, 1500).is_ok());
-  EXPECT_EQ((*rec)->config().width, 640u);
-  EXPECT_EQ((*rec)->config().height, 360u);
-  EXPECT_EQ((*rec)->config().bitrate_kbps, 1500u);
-  Status s;
-  while ((s = (*rec)->process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-  ASSERT_TRUE((*rec)->stop().is_ok());
-  EXPECT_EQ((*rec)->stats().frames_written, 60u);
+  auto rec = start_recorder(rc, out, GetParam().layout);
+  ASSERT_TRUE(rec);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(rec->process().is_ok()) << i;
+  ASSERT_TRUE(rec->reconfigure_video(640, 360, 1500).is_ok());
+  EXPECT_EQ(rec->config().width, 640u);
+  EXPECT_EQ(rec->config().height, 360u);
+  EXPECT_EQ(rec->config().bitrate_kbps, 1500u);
+  process_to_the_end(*rec);
+  ASSERT_TRUE(rec->stop().is_ok());
+  EXPECT_EQ(rec->stats().frames_written, 60u);
 
   // Frames captured before the call keep the old size (at least the 20 taken), the rest the
   // new one, and the switch is a key frame.
-  const auto sizes = runs(frame_sizes(out));
+  const auto sizes = expect_sizes_and_plays(out, {"320x240", "640x360"}, 60);
   ASSERT_EQ(sizes.size(), 2u);
-  EXPECT_EQ(sizes[0].first, "320x240");
   EXPECT_GE(sizes[0].second, 20);
-  EXPECT_EQ(sizes[1].first, "640x360");
-  EXPECT_EQ(sizes[0].second + sizes[1].second, 60);
   const auto packets = camrec::testing::ffprobe_packets(out, "v:0");
   ASSERT_EQ(packets.size(), 60u);
   EXPECT_TRUE(packets[static_cast<size_t>(sizes[0].second)].key);
-  expect_plays_everywhere(out, 60, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, ReconfigureVideo,
@@ -136,14 +165,11 @@ TEST(ReconfigureVideoTest, OneChangeAtATimeAndThreeSizesInOneFile) {
   rc.height = 240;
   rc.fps_num = 10;  // paced: a frame each 100 ms, so none can reach the encoder between two calls
   rc.max_frames = 12;
-  auto muxer = Muxer::create_file(out, {});
-  ASSERT_TRUE(muxer) << muxer.error().to_string();
-  auto rec = Recorder::create(rc, std::move(*muxer));
-  ASSERT_TRUE(rec) << rec.error().to_string();
-  ASSERT_TRUE((*rec)->start().is_ok());
-  for (int i = 0; i < 2; ++i) ASSERT_TRUE((*rec)->process().is_ok()) << i;
-  ASSERT_TRUE((*rec)->reconfigure_video(640, 360, 1500).is_ok());
-  Status s = (*rec)->reconfigure_video(480, 272, 1000);
+  auto rec = start_recorder(rc, out, Layout::regular);
+  ASSERT_TRUE(rec);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(rec->process().is_ok()) << i;
+  ASSERT_TRUE(rec->reconfigure_video(640, 360, 1500).is_ok());
+  Status s = rec->reconfigure_video(480, 272, 1000);
   EXPECT_EQ(s.code(), Errc::wrong_state);
   EXPECT_NE(s.message().find("the change to 640x360 has not reached the encoder yet"), std::string::npos)
       << s.to_string();
@@ -151,23 +177,16 @@ TEST(ReconfigureVideoTest, OneChangeAtATimeAndThreeSizesInOneFile) {
   int tries = 0;
   for (;; ++tries) {
     ASSERT_LT(tries, 6) << "the change never reached the encoder";
-    ASSERT_TRUE((*rec)->process().is_ok());
-    s = (*rec)->reconfigure_video(480, 272, 1000);
+    ASSERT_TRUE(rec->process().is_ok());
+    s = rec->reconfigure_video(480, 272, 1000);
     if (s.is_ok()) break;
     EXPECT_EQ(s.code(), Errc::wrong_state) << s.to_string();
   }
-  while ((s = (*rec)->process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
-  ASSERT_TRUE((*rec)->stop().is_ok());
-  const uint64_t frames = (*rec)->stats().frames_written;
+  process_to_the_end(*rec);
+  ASSERT_TRUE(rec->stop().is_ok());
+  const uint64_t frames = rec->stats().frames_written;
   EXPECT_EQ(frames, 12u);
-  const auto sizes = runs(frame_sizes(out));
-  ASSERT_EQ(sizes.size(), 3u);
-  EXPECT_EQ(sizes[0].first, "320x240");
-  EXPECT_EQ(sizes[1].first, "640x360");
-  EXPECT_EQ(sizes[2].first, "480x272");
-  expect_plays_everywhere(out, frames, 3);
+  expect_sizes_and_plays(out, {"320x240", "640x360", "480x272"}, frames);
 }
 
 TEST(ReconfigureVideoTest, WrongCallsAreRefusedAndTheRecordingGoesOn) {
@@ -180,7 +199,7 @@ TEST(ReconfigureVideoTest, WrongCallsAreRefusedAndTheRecordingGoesOn) {
   rc.max_frames = 30;
   auto muxer = Muxer::create_file(out, {});
   ASSERT_TRUE(muxer) << muxer.error().to_string();
-  auto rec = Recorder::create(rc, std::move(*muxer));
+  auto rec = Recorder::create(rc, std::move(*muxer));  // not started: a call before start is refused
   ASSERT_TRUE(rec) << rec.error().to_string();
   Recorder& r = **rec;
   auto expect_error = [&](uint32_t w, uint32_t h, uint32_t kbps, Errc code, const std::string& says) {
@@ -205,18 +224,12 @@ TEST(ReconfigureVideoTest, WrongCallsAreRefusedAndTheRecordingGoesOn) {
   EXPECT_EQ(r.config().height, 240u);
   // The same size and bitrate again: nothing changes, and the next change is not held up.
   ASSERT_TRUE(r.reconfigure_video(320, 240, rc.bitrate_kbps).is_ok());
-  Status s;
-  while ((s = r.process()).is_ok()) {
-  }
-  EXPECT_EQ(s.code(), Errc::end_of_stream) << s.to_string();
+  process_to_the_end(r);
   expect_error(640, 360, 1000, Errc::wrong_state, "after the video ended");
   ASSERT_TRUE(r.stop().is_ok());
   expect_error(640, 360, 1000, Errc::wrong_state, "when stopped: the output is closed");
   EXPECT_EQ(r.stats().frames_written, 30u);
-  const auto sizes = runs(frame_sizes(out));
-  ASSERT_EQ(sizes.size(), 1u);
-  EXPECT_EQ(sizes[0], std::make_pair(std::string("320x240"), 30));
-  expect_plays_everywhere(out, 30, 1);
+  expect_sizes_and_plays(out, {"320x240"}, 30);
 }
 
 TEST(ReconfigureVideoTest, Mp4ContainerReconfiguresMidRecording) {
@@ -242,12 +255,7 @@ TEST(ReconfigureVideoTest, Mp4ContainerReconfiguresMidRecording) {
     EXPECT_EQ(mp4.ReconfigureVideo(640, 360, 2000).code(), Errc::wrong_state);
     const uint64_t frames = mp4.stats().frames_written;
     ASSERT_TRUE(mp4.Destroy().is_ok());
-    const auto sizes = runs(frame_sizes(out));
-    ASSERT_EQ(sizes.size(), 2u);
-    EXPECT_EQ(sizes[0].first, "320x240");
-    EXPECT_EQ(sizes[1].first, "640x360");
-    EXPECT_EQ(static_cast<uint64_t>(sizes[0].second + sizes[1].second), frames);
-    expect_plays_everywhere(out, frames, 2);
+    expect_sizes_and_plays(out, {"320x240", "640x360"}, frames);
     // The audio goes on through the change.
     EXPECT_GT(camrec::testing::ffprobe_packet_count(out, "a"), 0);
   }
