@@ -18,6 +18,7 @@ namespace camrec {
 namespace io {
 class Source;
 }
+struct DemuxerInternals;
 
 /// What a track holds, as declared by the file.
 struct TrackInfo {
@@ -139,6 +140,7 @@ class Demuxer {
   struct Impl;
 
  private:
+  friend struct DemuxerInternals;  // the library's internal read path (src/demux/demuxer_internals.h)
   explicit Demuxer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

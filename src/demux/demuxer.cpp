@@ -297,6 +297,13 @@ Status Demuxer::Impl::read_sample(const SampleRef& ref, DemuxedSample& out) {
   out.sync = ref.sync;
   out.description = ref.description;
   out.offset = ref.offset;
+  if (t.raw) {
+    // A view of the mapped file (bounds checked above against its size): no read, no copy.
+    const auto* file = static_cast<const io::FileSource*>(source.get());
+    out.data.clear();
+    raw_view = file->mapped().subspan(static_cast<size_t>(ref.offset), static_cast<size_t>(ref.size));
+    return Status::ok();
+  }
   if (options.annexb && t.info.video) {
     std::vector<uint8_t> raw(static_cast<size_t>(ref.size));
     CAMREC_RETURN_IF_ERROR(source->read_at(ref.offset, raw));

@@ -26,7 +26,15 @@ struct DemuxTrack {
   bool fragment_time_known = false;
   /// Annex B output: start code + parameter sets, per sample description (1-based - 1).
   std::vector<std::vector<uint8_t>> annexb_headers;
+  /// The NAL units of each description's avcC/hvcC record that annexb_headers holds, in
+  /// the same order (what goes in front of a key frame).
+  std::vector<std::vector<std::vector<uint8_t>>> config_nals;
+  /// NAL length size of the (last) description's record.
   int nal_length_size = 4;
+  bool mixed_length_sizes = false;  ///< The descriptions' records give different sizes.
+  bool header_unsplittable = false;  ///< An annexb_headers entry is no valid Annex B.
+  /// next() hands this track's samples as views of the mapped file (raw_view), not data.
+  bool raw = false;
 };
 
 struct Demuxer::Impl {
@@ -42,6 +50,8 @@ struct Demuxer::Impl {
   bool moov_samples_done = false;
   size_t next_moof = 0;
   std::deque<demux::SampleRef> queue;  ///< Samples of the current fragment, in decode order.
+  /// The last sample of a raw track (DemuxTrack::raw): a view of the mapped file.
+  std::span<const uint8_t> raw_view;
   UndeclaredTracks undeclared;
   /// Fragments before this offset have been counted into `undeclared` (they are read again
   /// after rewind() and scan(), always in file order).
@@ -59,8 +69,8 @@ struct Demuxer::Impl {
   void rewind();
 };
 
-/// Builds the Annex B prefix (start codes + parameter sets) of each video description and
-/// reads the NAL length size, from the avcC/hvcC records.
+/// Builds the Annex B prefix (start codes + parameter sets) and config_nals of each video
+/// description and reads the NAL length size, from the avcC/hvcC records.
 Status prepare_annexb(DemuxTrack& track);
 /// Rewrites a length-prefixed video sample as Annex B, with `header` in front of key frames.
 Status to_annexb(const DemuxTrack& track, const std::vector<uint8_t>& sample, bool key, uint32_t description,

@@ -85,25 +85,41 @@ void describe_track(DemuxTrack& track) {
 
 Status prepare_annexb(DemuxTrack& track) {
   for (const auto& e : track.trak.mdia.minf.stbl.stsd.visual) {
-    std::vector<uint8_t> header;
+    std::vector<std::vector<uint8_t>> nals;
+    int length_size = 4;
     const auto* record = video_record(e);
     if (record && e.avcC) {
       CAMREC_ASSIGN_OR_RETURN(auto c, codec::parse_avc_config(*record));
-      for (const auto& nal : c.sequence_parameter_sets) append_start_code_nal(header, nal);
-      for (const auto& nal : c.sequence_parameter_set_ext) append_start_code_nal(header, nal);
-      for (const auto& nal : c.picture_parameter_sets) append_start_code_nal(header, nal);
-      track.nal_length_size = c.length_size_minus_one + 1;
+      for (const auto* list : {&c.sequence_parameter_sets, &c.sequence_parameter_set_ext, &c.picture_parameter_sets})
+        nals.insert(nals.end(), list->begin(), list->end());
+      length_size = c.length_size_minus_one + 1;
     } else if (record && e.hvcC) {
       CAMREC_ASSIGN_OR_RETURN(auto c, codec::parse_hevc_config(*record));
-      for (const auto& array : c.arrays)
-        for (const auto& nal : array.nal_units) append_start_code_nal(header, nal);
-      track.nal_length_size = c.length_size_minus_one + 1;
+      for (const auto& array : c.arrays) nals.insert(nals.end(), array.nal_units.begin(), array.nal_units.end());
+      length_size = c.length_size_minus_one + 1;
     } else {
       return make_error(Errc::unsupported, "Annex B output needs an avcC or hvcC record, track " +
                                                std::to_string(track.info.track_id) + " has '" +
                                                box::fourcc_string(e.type) + "'");
     }
+    std::vector<uint8_t> header;
+    for (const auto& nal : nals) append_start_code_nal(header, nal);
+    // The raw path hands the muxer these NAL units in front of a key frame as the Annex B
+    // path hands it `header`: the same units as the muxer splits from it (trailing zero
+    // bytes are no part of a NAL unit there). A header that does not split takes the raw
+    // path away (demuxer_internals.cpp).
+    nals.clear();
+    if (auto split = codec::split_annexb(header)) {
+      for (auto nal : *split) nals.emplace_back(nal.begin(), nal.end());
+    } else {
+      track.header_unsplittable = true;
+    }
+    // The samples are read with the last description's length size; the raw path
+    // (demux/demuxer_internals.h) takes a track only when every description says 4.
+    if (!track.annexb_headers.empty() && length_size != track.nal_length_size) track.mixed_length_sizes = true;
+    track.nal_length_size = length_size;
     track.annexb_headers.push_back(std::move(header));
+    track.config_nals.push_back(std::move(nals));
   }
   return Status::ok();
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "camrec/status.h"
+#include "io/mapped_file.h"
 
 namespace camrec::io {
 
@@ -27,15 +28,30 @@ class Source {
 
 class FileSource final : public Source {
  public:
-  static Result<std::unique_ptr<FileSource>> open(const std::string& path);
+  /// Opens a regular file. With `map`, the file is also mapped into memory (when the
+  /// mapping fails it is read with pread as without): reads copy from the mapping, and
+  /// mapped() lets a caller (the remux) write samples straight from it.
+  static Result<std::unique_ptr<FileSource>> open(const std::string& path, bool map = false);
   ~FileSource() override;
   Status read_at(uint64_t offset, std::span<uint8_t> out) override;
   uint64_t size() const override { return size_; }
+
+  /// The whole file as mapped; empty when it is not. The bytes are to be trusted only when
+  /// a check() after reading them passes (see io/mapped_file.h).
+  std::span<const uint8_t> mapped() const { return mapping_ ? mapping_->bytes() : std::span<const uint8_t>(); }
+  /// Whether the mapped file still holds every byte (always ok when not mapped).
+  Status check() const { return mapping_ ? mapping_->check() : Status::ok(); }
+  /// Hands the mapped pages well before `offset` back to the kernel (they are mapped again
+  /// from the page cache if read later), so a sequential reader keeps little of a large
+  /// file mapped: its resident size stays flat however long the file is.
+  void release_before(uint64_t offset);
 
  private:
   FileSource(int fd, uint64_t size) : fd_(fd), size_(size) {}
   int fd_ = -1;
   uint64_t size_ = 0;
+  std::unique_ptr<MappedFile> mapping_;
+  size_t released_ = 0;  ///< Mapped pages before this were handed back.
 };
 
 /// Reads from a buffer owned by the caller, which must outlive the source.

@@ -129,6 +129,8 @@ Status MuxerInternals::write_parsed(MediaWriter& writer, uint32_t track, const P
   return muxer->impl_->write(track, packet, &video);
 }
 
+bool MuxerInternals::takes_parsed(const MediaWriter& writer) { return dynamic_cast<const Muxer*>(&writer) != nullptr; }
+
 Status Muxer::write_parameter_sets(uint32_t track, std::span<const uint8_t> annexb) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->closed) return make_error(Errc::wrong_state, "write_parameter_sets after close");

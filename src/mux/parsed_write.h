@@ -18,6 +18,9 @@ struct MuxerInternals {
   /// and parsed. A track takes its packets through one path only. The memory the NAL units
   /// point into must stay valid until the writer is closed.
   static Status write_parsed(MediaWriter& writer, uint32_t track, const Packet& packet, const mux::ParsedVideo& video);
+  /// Whether `writer` takes write_parsed() itself (a Muxer) rather than passing the packet
+  /// on to write(): only then may a packet's data be something other than Annex B.
+  static bool takes_parsed(const MediaWriter& writer);
 };
 
 }  // namespace camrec

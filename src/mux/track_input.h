@@ -34,6 +34,10 @@ struct ParsedVideo {
   bool key = false;                      ///< AccessUnit::is_key.
   /// The stream's parameter sets as of this access unit (AccessUnitParser::parameter_sets()).
   const codec::VideoParameterSets* sets = nullptr;
+  /// The parser found the picture undecodable after the stream's first key frame
+  /// (AccessUnit::droppable: an H.265 RASL picture of a starting CRA): the muxer drops it
+  /// as prepare() drops it.
+  bool drop = false;
 };
 
 class TrackInput {

@@ -79,6 +79,10 @@ class VideoInput : public TrackInput {
       s.sync = false;
       return s;
     }
+    if (v.drop) {
+      s.drop = true;
+      return s;
+    }
     CAMREC_RETURN_IF_ERROR(describe_sample(v.key, *v.sets, s));
     const uint64_t start = out.size();
     if (v.key && in_band()) out.append_owned(in_band_sets(*v.sets));

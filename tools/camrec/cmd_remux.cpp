@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "edit/copy.h"
 #include "io/sink.h"
+#include "io/source.h"
 #include "mux/elementary_stream.h"
 #include "mux/parsed_write.h"
 #include "mux_options.h"
@@ -165,11 +166,17 @@ int run_remux(const RemuxOptions& o) {
   options->creation_time_us = kTimeUnknown;
   options->modification_time_us = kTimeUnknown;
   std::unique_ptr<Demuxer> demuxer;
+  io::FileSource* input = nullptr;  // the MP4 input, owned by `demuxer`
   if (!*vc) {
     DemuxOptions dopt;
     dopt.annexb = true;
-    auto opened = Demuxer::open(o.input, dopt);
-    if (!opened) return report_error("remux", opened.error());
+    // Mapped, the video samples go to the muxer as they are and are written from the
+    // mapping (edit/copy.h); a file that cannot be mapped is read with pread.
+    auto source = io::FileSource::open(o.input, true);
+    if (!source) return report_error("remux", source.error());
+    input = source->get();
+    auto opened = Demuxer::open(std::move(*source), dopt);
+    if (!opened) return report_error("remux", opened.error().with_context(o.input));
     demuxer = std::move(*opened);
     const auto& layout = demuxer->layout();
     constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000 - 1;
@@ -188,6 +195,7 @@ int run_remux(const RemuxOptions& o) {
   // The last fragment is written from the input's mapping at close: a failure there from
   // an input cut short refuses the input (and removes the output) as one seen earlier does.
   if (s.is_ok() && !closed.is_ok() && reader) s = reader->check_input();
+  if (s.is_ok() && !closed.is_ok() && input) s = input->check();
   if (!s.is_ok()) {
     report_error("remux", s);
     const int code = exit_code_for(s);
