@@ -111,6 +111,8 @@ MappedFile::~MappedFile() {
   if (--g_in_use == 0) ::sigaction(SIGBUS, &g_previous, nullptr);
 }
 
+bool MappedFile::faulted() const { return g_slots[slot_].faulted.load(std::memory_order_acquire); }
+
 Status MappedFile::check() const {
   struct stat st = {};
   const bool faulted = g_slots[slot_].faulted.load(std::memory_order_acquire);

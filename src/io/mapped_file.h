@@ -34,6 +34,10 @@ class MappedFile {
   /// file is shorter than when it was mapped. Bytes read from the mapping are only to be
   /// trusted when a check() after reading them passes.
   Status check() const;
+  /// Whether a page of the mapping faulted (the file shrank under a read): check()'s first
+  /// half, without its system call. A cut inside a page that was read before does not fault
+  /// (those bytes read as zeros): only check() sees that one.
+  bool faulted() const;
 
  private:
   MappedFile(int fd, const uint8_t* data, size_t size, int slot) : fd_(fd), data_(data), size_(size), slot_(slot) {}

@@ -109,6 +109,58 @@ TEST_F(TruncatedWhileReading, InputCutInsideItsLastPageIsAnErrorThoughNothingFau
       << s.to_string();
 }
 
+/// A fresh copy of a 2-second H.264 stream with B-frames (its last frames come out of the
+/// reader's reordering after the scan reached the end).
+std::string b_frame_stream_copy(const testing::TempDir& dir) {
+  static testing::TempDir cache;
+  const std::string made = cache.file("in-b.h264");
+  if (!std::filesystem::exists(made)) {
+    EXPECT_TRUE(testing::make_stream(made, "320x240", 60, 30, "-c:v libx264 -profile:v main -g 30 -bf 2"));
+  }
+  const std::string path = dir.file("in-b.h264");
+  std::filesystem::copy_file(made, path, std::filesystem::copy_options::overwrite_existing);
+  return path;
+}
+
+TEST(TruncatedInputTest, NoFrameHandedOutHoldsBytesFromPastACutInsideTheLastPage) {
+  // The reader asks for the file's size only once the scan reached the end of the mapping
+  // (a frame before needs no system call): the last frames, also those held back for
+  // reordering, must still come out only after that check, and none with a byte past the cut.
+  for (bool b_frames : {false, true}) {
+    SCOPED_TRACE(b_frames ? "with B-frames" : "without B-frames");
+    testing::TempDir dir;
+    const std::string in = b_frames ? b_frame_stream_copy(dir) : stream_copy(dir);
+    const auto size = std::filesystem::file_size(in);
+    auto reader = open_mapped(in);
+    ASSERT_TRUE(reader);
+    mux::EsFrame f;
+    auto first = reader->next(f);
+    ASSERT_TRUE(first.has_value() && *first);
+    const uint8_t* base = f.data.data();  // the stream's first start code is at byte 0
+    ASSERT_EQ(base[0], 0);
+    const uint64_t new_size = size - 7;
+    cut(in, new_size);
+    uint64_t frames = 1;
+    Status s = Status::ok();
+    while (true) {
+      auto more = reader->next(f);
+      if (!more) {
+        s = more.error();
+        break;
+      }
+      if (!*more) break;
+      ++frames;
+      // Frames come out in decode order; a held one may begin anywhere before the end.
+      EXPECT_LE(static_cast<uint64_t>(f.data.data() + f.data.size() - base), new_size)
+          << "frame " << frames << " holds bytes from past the cut";
+    }
+    EXPECT_EQ(s.code(), Errc::malformed) << s.to_string();
+    // The last frame lost its last bytes (zeros now, which the splitter drops as trailing
+    // zeros): it must not come out. The stream has 60 frames.
+    EXPECT_LT(frames, 60u) << "the frame cut short was handed out";
+  }
+}
+
 TEST(TruncatedInputTest, FramesWrittenFromAMappingCutShortAreTheSameError) {
   // The muxer writes a fragment's payloads from the mapping after the reader handed them
   // out: cut then, the write fails (EFAULT, not SIGBUS) and the reader explains why.
