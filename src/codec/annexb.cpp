@@ -218,20 +218,30 @@ Status split_length_prefixed(std::span<const uint8_t> sample, std::vector<NalVie
   }
 }
 
-void ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::vector<uint8_t>& out, size_t max_output) {
-  out.clear();
-  size_t limit = ebsp.size() < max_output ? ebsp.size() : max_output;
-  out.reserve(limit);
+size_t ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::span<uint8_t> out) {
+  // Pointers and a count rather than push_back: this runs once per slice on every frame.
+  const uint8_t* in = ebsp.data();
+  const size_t in_size = ebsp.size();
+  uint8_t* o = out.data();
+  const size_t max = out.size();
+  size_t n = 0;
   int zeros = 0;
-  for (size_t i = 0; i < ebsp.size() && out.size() < max_output; ++i) {
-    uint8_t b = ebsp[i];
+  for (size_t i = 0; i < in_size && n < max; ++i) {
+    const uint8_t b = in[i];
     if (zeros >= 2 && b == 0x03) {
       zeros = 0;
       continue;
     }
-    out.push_back(b);
+    o[n++] = b;
     zeros = b == 0 ? zeros + 1 : 0;
   }
+  return n;
+}
+
+void ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::vector<uint8_t>& out, size_t max_output) {
+  // The RBSP is never longer than the EBSP.
+  out.resize(ebsp.size() < max_output ? ebsp.size() : max_output);
+  out.resize(ebsp_to_rbsp(ebsp, std::span<uint8_t>(out)));
 }
 
 std::vector<uint8_t> ebsp_to_rbsp(std::span<const uint8_t> ebsp) {

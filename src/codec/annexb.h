@@ -84,6 +84,9 @@ Status split_length_prefixed(std::span<const uint8_t> sample, std::vector<NalVie
 /// only the first few dozen bytes of a slice.
 void ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::vector<uint8_t>& out,
                   size_t max_output = SIZE_MAX);
+/// As above, into `out` (at most out.size() bytes, no allocation: the slice header parsers
+/// unescape into a buffer on the stack, once per slice); returns the RBSP bytes written.
+size_t ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::span<uint8_t> out);
 /// As above, returning the whole RBSP.
 std::vector<uint8_t> ebsp_to_rbsp(std::span<const uint8_t> ebsp);
 /// Inserts emulation prevention bytes so no 00 00 0x (x <= 3) remains (the inverse, used to

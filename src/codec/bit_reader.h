@@ -52,6 +52,10 @@ class BitReader {
   void fail(Errc code, const std::string& message);
 
  private:
+  /// The bits from the read position on, first bit highest, at least 57 of them valid:
+  /// false (the caller reads bit by bit) near the end of the data or after an error.
+  bool window(uint64_t& bits) const;
+
   std::span<const uint8_t> data_;
   uint64_t pos_ = 0;  // in bits
   Status status_;

@@ -303,9 +303,9 @@ Result<H264SliceHeader> parse_h264_slice_header(NalView nal, const H264Parameter
 static Result<H264SliceHeader> parse_h264_slice_header_prefix(NalView nal, const H264ParameterSets& sets,
                                                               size_t max_rbsp) {
   const uint8_t type = h264_nal_type(nal[0]);
-  std::vector<uint8_t> rbsp;
-  ebsp_to_rbsp(nal.subspan(1), rbsp, max_rbsp);
-  BitReader br(rbsp);
+  uint8_t rbsp[1024];  // on the stack: no allocation per slice
+  const size_t rbsp_size = ebsp_to_rbsp(nal.subspan(1), std::span<uint8_t>(rbsp, std::min(max_rbsp, sizeof rbsp)));
+  BitReader br(std::span<const uint8_t>(rbsp, rbsp_size));
   H264SliceHeader h;
   h.nal_unit_type = type;
   h.nal_ref_idc = static_cast<uint8_t>((nal[0] >> 5) & 3);

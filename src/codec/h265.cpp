@@ -416,9 +416,8 @@ Result<H265SliceHeader> parse_h265_slice_header(NalView nal, const H265Parameter
   if (h.nuh_layer_id != 0) return make_error(Errc::unsupported, "H.265 slice with nuh_layer_id > 0 (multi-layer)");
   if ((nal[1] & 0x07) == 0) return make_error(Errc::malformed, "H.265 slice: nuh_temporal_id_plus1 is 0");
   h.temporal_id = static_cast<uint8_t>((nal[1] & 0x07) - 1);
-  std::vector<uint8_t> rbsp;
-  ebsp_to_rbsp(nal.subspan(2), rbsp, 64);
-  BitReader br(rbsp);
+  uint8_t rbsp[64];  // on the stack: no allocation per slice
+  BitReader br(std::span<const uint8_t>(rbsp, ebsp_to_rbsp(nal.subspan(2), std::span<uint8_t>(rbsp))));
   h.first_slice_segment_in_pic_flag = br.flag();
   if (h265_is_irap(h.nal_unit_type)) h.no_output_of_prior_pics_flag = br.flag();
   h.slice_pic_parameter_set_id = br.ue_max(63, "slice_pic_parameter_set_id");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 
 #include "codec/bit_reader.h"
 
@@ -268,6 +269,62 @@ TEST(BitReader, StickyErrorsAndBounds) {
   BitReader bad_n(d);
   bad_n.u(33);
   EXPECT_EQ(bad_n.status().code(), Errc::invalid_argument);
+}
+
+/// A bit-by-bit reading of u(n) and ue(v) (9.1), with the reader's error rules: what the
+/// reader's whole-word path must match.
+struct ReferenceBits {
+  const Bytes& d;
+  uint64_t pos = 0;
+  bool failed = false;
+  int bit() { return (d[pos >> 3] >> (7 - (pos & 7))) & 1; }
+  uint32_t u(int n) {
+    if (failed || n == 0) return 0;
+    if (static_cast<uint64_t>(n) > d.size() * 8 - pos) return failed = true, 0;
+    uint32_t v = 0;
+    for (int i = 0; i < n; ++i, ++pos) v = (v << 1) | static_cast<uint32_t>(bit());
+    return v;
+  }
+  uint32_t ue() {
+    int zeros = 0;
+    while (true) {
+      if (failed || pos == d.size() * 8) return failed = true, 0;
+      if (u(1)) break;
+      if (++zeros > 32) return failed = true, 0;
+    }
+    if (zeros == 32) return failed = true, 0;
+    uint64_t v = (uint64_t{1} << zeros) - 1 + u(zeros);  // a code cut short: 2^zeros - 1, failed
+    if (v > 0xFFFFFFFEu) return failed = true, 0;
+    return static_cast<uint32_t>(v);
+  }
+};
+
+TEST(BitReader, WholeWordReadsMatchBitByBitReads) {
+  // Reads with 8 bytes ahead take one 64-bit load; the last bytes are read bit by bit. Both
+  // must give the same values, positions and errors, for long and short codes (runs of
+  // zero bytes make the Exp-Golomb codes long, up to past 32 leading zeros).
+  std::mt19937 rng(15);
+  for (int round = 0; round < 20000; ++round) {
+    Bytes d(1 + rng() % 24);
+    const unsigned zero_chance = rng() % 4;  // 0..3 in 4: how often a byte is zero
+    for (size_t i = 0; i < d.size(); ++i) {
+      d[i] = rng() % 4 < zero_chance ? 0 : static_cast<uint8_t>(rng());
+      if (rng() % 8 == 0)  // a run of up to 5 zero bytes: 24 to 47 leading zero bits
+        for (unsigned run = 3 + rng() % 3; run > 0 && i + 1 < d.size(); --run) d[++i] = 0;
+    }
+    BitReader br(d);
+    ReferenceBits ref{d};
+    for (int op = 0; op < 40 && !ref.failed; ++op) {
+      if (rng() % 2) {
+        const int n = static_cast<int>(rng() % 33);
+        ASSERT_EQ(br.u(n), ref.u(n)) << "round " << round << " op " << op << " u(" << n << ")";
+      } else {
+        ASSERT_EQ(br.ue(), ref.ue()) << "round " << round << " op " << op << " ue";
+      }
+      ASSERT_EQ(br.failed(), ref.failed) << "round " << round << " op " << op;
+      if (!ref.failed) ASSERT_EQ(br.bit_position(), ref.pos) << "round " << round << " op " << op;
+    }
+  }
 }
 
 TEST(BitReader, MoreRbspData) {
