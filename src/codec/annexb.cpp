@@ -219,14 +219,32 @@ Status split_length_prefixed(std::span<const uint8_t> sample, std::vector<NalVie
 }
 
 size_t ebsp_to_rbsp(std::span<const uint8_t> ebsp, std::span<uint8_t> out) {
-  // Pointers and a count rather than push_back: this runs once per slice on every frame.
+  // This runs once per slice on every frame, mostly on bytes without an emulation
+  // prevention byte: those are copied whole, up to the first 03 that follows 00 00 (found
+  // with memchr); from there on, byte by byte.
   const uint8_t* in = ebsp.data();
   const size_t in_size = ebsp.size();
   uint8_t* o = out.data();
   const size_t max = out.size();
-  size_t n = 0;
-  int zeros = 0;
-  for (size_t i = 0; i < in_size && n < max; ++i) {
+  const size_t limit = in_size < max ? in_size : max;
+  if (limit == 0) return 0;
+  size_t first = limit;  // the first emulation prevention byte, or limit
+  for (const uint8_t* q = in + 2; in + limit > q;) {
+    const void* hit = std::memchr(q, 0x03, static_cast<size_t>(in + limit - q));
+    if (hit == nullptr) break;
+    q = static_cast<const uint8_t*>(hit);
+    if (q[-1] == 0 && q[-2] == 0) {
+      first = static_cast<size_t>(q - in);
+      break;
+    }
+    ++q;
+  }
+  std::memcpy(o, in, first);
+  if (first == limit) return limit;
+  // On from the first emulation prevention byte, which the loop drops (two zeros before it).
+  size_t n = first;
+  int zeros = 2;
+  for (size_t i = first; i < in_size && n < max; ++i) {
     const uint8_t b = in[i];
     if (zeros >= 2 && b == 0x03) {
       zeros = 0;

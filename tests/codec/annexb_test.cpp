@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <random>
 
@@ -204,6 +205,36 @@ TEST(Rbsp, EmulationPreventionRoundTrip) {
   Bytes escaped = rbsp_to_ebsp(tricky);
   EXPECT_FALSE(find_start_code(escaped, 0));
   EXPECT_EQ(ebsp_to_rbsp(escaped), tricky);
+}
+
+TEST(Rbsp, WholeCopiesMatchByteByByteUnescaping) {
+  // Bytes before the first emulation prevention byte are copied whole: random EBSPs rich in
+  // zeros and 03s, with output limits, against the byte-by-byte rule of 7.4.1.
+  std::mt19937 rng(15);
+  for (int round = 0; round < 20000; ++round) {
+    Bytes ebsp(rng() % 40);
+    for (auto& b : ebsp) b = static_cast<uint8_t>(rng() % 3 ? rng() % 4 : rng());
+    const size_t max = rng() % 2 ? SIZE_MAX : rng() % 48;
+    Bytes expected;
+    int zeros = 0;
+    for (uint8_t b : ebsp) {
+      if (expected.size() >= max) break;
+      if (zeros >= 2 && b == 0x03) {
+        zeros = 0;
+        continue;
+      }
+      expected.push_back(b);
+      zeros = b == 0 ? zeros + 1 : 0;
+    }
+    Bytes got;
+    ebsp_to_rbsp(ebsp, got, max);
+    ASSERT_EQ(got, expected) << "round " << round;
+    uint8_t fixed[48];
+    const size_t room = std::min<size_t>(max, sizeof fixed);
+    const size_t n = ebsp_to_rbsp(ebsp, std::span<uint8_t>(fixed, room));
+    ASSERT_EQ(Bytes(fixed, fixed + n), Bytes(expected.begin(), expected.begin() + std::min(room, expected.size())))
+        << "round " << round;
+  }
 }
 
 TEST(BitReader, FixedAndExpGolomb) {
