@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "codec/bit_reader.h"
 
-#include <cstring>
-
 namespace camrec::codec {
 
 void BitReader::fail(Errc code, const std::string& message) {
@@ -10,32 +8,7 @@ void BitReader::fail(Errc code, const std::string& message) {
   status_ = Status(code, message + " (at bit " + std::to_string(pos_) + ")");
 }
 
-namespace {
-
-/// The 64 bits from byte `p` on, big-endian (the caller made sure 8 bytes are there).
-inline uint64_t load_be64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return __builtin_bswap64(v);
-}
-
-}  // namespace
-
-bool BitReader::window(uint64_t& bits) const {
-  // The slice header of every frame is read here: with 8 bytes left past the read
-  // position, the next 57 or more bits come from one load instead of a loop per byte.
-  const uint64_t byte = pos_ >> 3;
-  if (failed() || data_.size() < 8 || byte > data_.size() - 8) return false;
-  bits = load_be64(data_.data() + byte) << (pos_ & 7);
-  return true;
-}
-
-uint32_t BitReader::u(int n) {
-  uint64_t bits;
-  if (n > 0 && n <= 32 && window(bits)) {
-    pos_ += static_cast<uint64_t>(n);
-    return static_cast<uint32_t>(bits >> (64 - n));
-  }
+uint32_t BitReader::u_bitwise(int n) {
   if (failed() || n == 0) return 0;
   if (n < 0 || n > 32) {
     fail(Errc::invalid_argument, "bit count " + std::to_string(n) + " out of range");
@@ -59,18 +32,7 @@ uint32_t BitReader::u(int n) {
   return v;
 }
 
-uint32_t BitReader::ue() {
-  uint64_t bits;
-  if (window(bits) && bits != 0) {
-    // Codes of up to 2 * 27 + 1 bits (values below 2^28 - 1) fit the window: the leading
-    // zeros, the marker bit and as many bits of the value, which is that number minus 1.
-    const int zeros = __builtin_clzll(bits);
-    if (zeros < 28) {
-      const int length = 2 * zeros + 1;
-      pos_ += static_cast<uint64_t>(length);
-      return static_cast<uint32_t>((bits >> (64 - length)) - 1);
-    }
-  }
+uint32_t BitReader::ue_bitwise() {
   if (failed()) return 0;
   int leading_zeros = 0;
   while (true) {
