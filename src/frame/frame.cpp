@@ -101,6 +101,37 @@ Result<Frame> Frame::allocate(PixelFormat format, uint32_t width, uint32_t heigh
   return f;
 }
 
+Result<FramePtr> Frame::wrap(PixelFormat format, uint32_t width, uint32_t height,
+                             std::span<const uint8_t> packed, std::shared_ptr<const void> owner,
+                             int64_t pts_us, uint64_t sequence) {
+  CAMREC_RETURN_IF_ERROR(check_frame_size(format, width, height));
+  auto frame = std::unique_ptr<Frame>(new Frame());
+  layout(*frame, format, width, height);
+  // The planes as the memory has them: back to back, where allocate() would align each.
+  size_t offset = 0;
+  for (int i = 0; i < frame->plane_count_; ++i) {
+    frame->offsets_[i] = offset;
+    offset += size_t{frame->strides_[i]} * frame->rows_[i];
+  }
+  if (packed.size() != offset) {
+    return make_error(Errc::invalid_argument, "wrapped image has " + std::to_string(packed.size()) +
+                                                  " bytes, a frame needs " + std::to_string(offset));
+  }
+  frame->pts_us = pts_us;
+  frame->sequence = sequence;
+  frame->capacity_ = offset;
+  // The buffer pointer is borrowed: the deleter takes it back before the frame is deleted,
+  // so the frame's layout (and every inline accessor compiled against it) stays as it was.
+  // Only a const frame leaves here, so nothing can move the borrowed pointer out or write
+  // through it.
+  frame->buffer_.reset(const_cast<uint8_t*>(packed.data()));
+  return FramePtr(frame.release(), [owner = std::move(owner)](Frame* f) mutable {
+    (void)f->buffer_.release();
+    delete f;
+    owner.reset();
+  });
+}
+
 size_t Frame::packed_size() const {
   size_t n = 0;
   for (int i = 0; i < plane_count_; ++i) n += size_t{strides_[i]} * rows_[i];

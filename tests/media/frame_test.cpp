@@ -80,6 +80,58 @@ TEST(FrameTest, PackedRoundTripAndClone) {
   EXPECT_EQ(f.load_packed(std::vector<uint8_t>(3)).code(), Errc::invalid_argument);
 }
 
+TEST(FrameTest, WrapShowsMemoryItDoesNotOwnUntilTheLastReferenceGoes) {
+  // An odd start, as a Y4M frame after its "FRAME\n" line has: no alignment is promised.
+  const uint32_t w = 6, h = 4;
+  auto memory = std::make_shared<std::vector<uint8_t>>(1 + w * h * 3 / 2);
+  for (size_t i = 0; i < memory->size(); ++i) (*memory)[i] = static_cast<uint8_t>(i * 5 + 1);
+  std::span<const uint8_t> packed(memory->data() + 1, w * h * 3 / 2);
+  std::weak_ptr<std::vector<uint8_t>> watch = memory;
+  auto f = Frame::wrap(PixelFormat::i420, w, h, packed, std::move(memory), 42, 7);
+  ASSERT_TRUE(f.has_value()) << f.status().to_string();
+  FramePtr frame = std::move(*f);  // the only reference now
+  EXPECT_EQ(frame->plane(0), packed.data());  // no copy
+  EXPECT_EQ(frame->plane(1), packed.data() + w * h);
+  EXPECT_EQ(frame->plane(2), packed.data() + w * h + w * h / 4);
+  EXPECT_EQ(frame->stride(1), w / 2);
+  EXPECT_EQ(frame->pts_us, 42);
+  EXPECT_EQ(frame->sequence, 7u);
+  std::vector<uint8_t> back;
+  frame->append_packed(back);
+  EXPECT_TRUE(std::equal(back.begin(), back.end(), packed.begin(), packed.end()));
+  // A clone owns an aligned copy.
+  auto c = frame->clone();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_NE(c->plane(0), frame->plane(0));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(c->plane(1)) % 64, 0u);
+  back.clear();
+  c->append_packed(back);
+  EXPECT_TRUE(std::equal(back.begin(), back.end(), packed.begin(), packed.end()));
+  // Converted and scaled from where it lies (libyuv reads unaligned planes).
+  auto nv12 = convert_to(*frame, PixelFormat::nv12, w, h);
+  ASSERT_TRUE(nv12.has_value()) << nv12.status().to_string();
+  EXPECT_EQ(nv12->plane(0)[5], packed[5]);
+  EXPECT_EQ(nv12->plane(1)[0], packed[w * h]);  // U then V, interleaved
+  EXPECT_EQ(nv12->plane(1)[1], packed[w * h + w * h / 4]);
+  EXPECT_FALSE(watch.expired());
+  FramePtr copy = frame;
+  frame.reset();
+  EXPECT_FALSE(watch.expired());  // a copy still shows it
+  copy.reset();
+  EXPECT_TRUE(watch.expired());   // the owner went with the last reference, and the memory with it
+}
+
+TEST(FrameTest, WrapChecksTheSize) {
+  std::vector<uint8_t> bytes(64 * 64 * 3 / 2 + 1);
+  EXPECT_EQ(Frame::wrap(PixelFormat::nv12, 64, 64, bytes, nullptr).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::wrap(PixelFormat::nv12, 64, 64, std::span(bytes).first(bytes.size() - 2), nullptr)
+                .status().code(), Errc::invalid_argument);
+  EXPECT_EQ(Frame::wrap(PixelFormat::nv12, 3, 3, bytes, nullptr).status().code(), Errc::invalid_argument);
+  auto gray = Frame::wrap(PixelFormat::gray8, 64, 64, std::span(bytes).first(64 * 64), nullptr);
+  ASSERT_TRUE(gray.has_value());  // no owner: the caller keeps the memory alive
+  EXPECT_EQ((*gray)->packed_size(), 64u * 64u);
+}
+
 TEST(FramePoolTest, ReusesBuffers) {
   FramePool pool(2);
   for (int i = 0; i < 10; ++i) {

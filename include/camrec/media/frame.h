@@ -44,8 +44,14 @@ struct AlignedFree {
 };
 using PixelBuffer = std::unique_ptr<uint8_t[], AlignedFree>;
 
-/// A video frame: all planes in one owned buffer, tightly packed rows (stride = bytes of one
-/// row), each plane starting on a 64-byte boundary. Move-only; share it as FramePtr.
+/// Frames are shared read-only between a sensor's snapshot and its links.
+class Frame;
+using FramePtr = std::shared_ptr<const Frame>;
+
+/// A video frame: tightly packed rows (stride = bytes of one row). A frame from allocate() or
+/// a FramePool owns its pixels, all planes in one buffer, each plane starting on a 64-byte
+/// boundary. A frame from wrap() shows memory it does not own (a mapped file): planes back
+/// to back with no alignment promised, pixels read-only. Move-only; share it as FramePtr.
 class Frame {
  public:
   /// A frame of the given size with zeroed pixels. `align_log2` (6..12) is the alignment of
@@ -53,6 +59,17 @@ class Frame {
   /// size or alignment.
   static Result<Frame> allocate(PixelFormat format, uint32_t width, uint32_t height,
                                 uint32_t align_log2 = 6);
+
+  /// A read-only frame over `packed`: the image with planes in order and no padding (exactly
+  /// as a Y4M frame or a raw .yuv file holds it), as the pixels of a `format` frame of
+  /// `width` x `height`. Nothing is copied: the planes point into `packed` and start wherever
+  /// it puts them (no 64-byte alignment unless `packed` gives it). `owner` (may be empty) is
+  /// kept until the last copy of the returned pointer goes, so it keeps that memory alive and
+  /// can release it. The memory must not change while the frame lives. Errors:
+  /// invalid_argument for a bad size or when `packed` is not the frame's packed size.
+  static Result<FramePtr> wrap(PixelFormat format, uint32_t width, uint32_t height,
+                               std::span<const uint8_t> packed, std::shared_ptr<const void> owner,
+                               int64_t pts_us = 0, uint64_t sequence = 0);
 
   Frame(Frame&&) noexcept = default;
   Frame& operator=(Frame&&) noexcept = default;
@@ -111,9 +128,6 @@ class Frame {
   size_t capacity_ = 0;
   PixelBuffer buffer_;
 };
-
-/// Frames are shared read-only between a sensor's snapshot and its links.
-using FramePtr = std::shared_ptr<const Frame>;
 
 /// Recycles frame buffers so a running sensor does not allocate per frame. Frames handed out
 /// keep the pool's storage alive; the pool may be destroyed before them. Thread-safe.
