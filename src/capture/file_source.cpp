@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "capture/file_source.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <vector>
 
+#include "io/mapped_file.h"
 #include "io/source.h"
 
 namespace camrec::media {
@@ -35,12 +40,27 @@ Result<std::string> read_line(io::Source& src, uint64_t offset, size_t max, cons
 }
 
 // Shared by Y4M and raw files: sequential frames at fixed offsets, paced like a camera.
+//
+// The file is mapped when it can be (MappedFile gives up when the address space or its
+// guard slots run out, and the file is then read), and each frame's planes point into the
+// mapping (Frame::wrap): the encoder reads the pixels where the page cache has them, with
+// no copy of 1.4 MB per 720p frame into a pooled buffer. A frame keeps the mapping alive
+// and, when its last reference goes, drops its pages from the process (MADV_DONTNEED: they
+// stay in the page cache), so the memory held is the frames in flight, as when reading.
+// A file cut short while mapped faults where it was cut; MappedFile turns the fault into
+// zeros read and an error the next frame reports (see io/mapped_file.h).
 class FileFrameSource final : public SensorSource {
  public:
   FileFrameSource(std::unique_ptr<io::FileSource> file, SourceFormat format, uint64_t data_start,
                   bool y4m, const SourceOptions& options, Clock& clock)
       : file_(std::move(file)), format_(format), data_start_(data_start), y4m_(y4m),
-        options_(options), clock_(clock) {}
+        options_(options), clock_(clock) {
+    if (file_->size() > 0 && file_->size() <= SIZE_MAX) {
+      map_ = io::MappedFile::map(file_->fd(), static_cast<size_t>(file_->size()));
+      // Read ahead generously when the file is not cached.
+      if (map_) ::madvise(const_cast<uint8_t*>(map_->bytes().data()), map_->bytes().size(), MADV_SEQUENTIAL);
+    }
+  }
 
   SourceFormat format() const override { return format_; }
 
@@ -58,6 +78,7 @@ class FileFrameSource final : public SensorSource {
       return make_error(Errc::end_of_stream, "file source reached its frame limit");
     }
     if (offset_ >= file_->size()) return make_error(Errc::end_of_stream, "end of file");
+    if (map_) return next_mapped_frame();
     if (y4m_) {
       CAMREC_ASSIGN_OR_RETURN(std::string line,
                               read_line(*file_, offset_, kMaxFrameLine, "Y4M frame header"));
@@ -94,12 +115,77 @@ class FileFrameSource final : public SensorSource {
   void stop() override { stop_.store(true); }
 
  private:
+  Result<FramePtr> next_mapped_frame() {
+    const std::span<const uint8_t> bytes = map_->bytes();
+    const uint64_t frame_start = offset_;
+    if (y4m_) {
+      const size_t left = static_cast<size_t>(std::min<uint64_t>(bytes.size() - offset_, kMaxFrameLine));
+      const auto* line = bytes.data() + offset_;
+      const auto* nl = static_cast<const uint8_t*>(std::memchr(line, '\n', left));
+      if (nl == nullptr) {
+        CAMREC_RETURN_IF_ERROR(checked(frame_start));
+        return make_error(Errc::malformed, "Y4M frame header at byte " + std::to_string(offset_) +
+                                               " has no end of line within " +
+                                               std::to_string(kMaxFrameLine) + " bytes");
+      }
+      if (nl - line < 5 || std::memcmp(line, "FRAME", 5) != 0) {
+        CAMREC_RETURN_IF_ERROR(checked(frame_start));
+        return make_error(Errc::malformed, "Y4M frame " + std::to_string(n_) + " at byte " +
+                                               std::to_string(offset_) + " does not start with FRAME");
+      }
+      offset_ += static_cast<uint64_t>(nl - line) + 1;
+    }
+    const uint64_t luma = uint64_t{format_.width} * format_.height;  // Y4M: i420 or gray8, raw: nv12 or i420
+    const uint64_t size = format_.format == PixelFormat::gray8 ? luma : luma * 3 / 2;
+    if (bytes.size() - std::min<uint64_t>(offset_, bytes.size()) < size) {
+      return make_error(Errc::malformed, "frame " + std::to_string(n_) + " at byte " +
+                                             std::to_string(offset_) + " is truncated: needs " +
+                                             std::to_string(size) + " bytes, the file has " +
+                                             std::to_string(bytes.size() - offset_));
+    }
+    const uint8_t* pixels = bytes.data() + offset_;
+    offset_ += size;
+    const int64_t pts = start_us_ + frame_offset_us(n_, format_.fps_num, format_.fps_den);
+    if (options_.paced && !clock_.sleep_until_us(pts, &stop_)) {
+      return make_error(Errc::end_of_stream, "file source stopped");
+    }
+    // Checked last, just before the frame leaves: a file cut since it was mapped is
+    // reported here rather than encoded as zeros. One cut while the encoder reads a frame
+    // already handed out is reported with the next one.
+    CAMREC_RETURN_IF_ERROR(checked(frame_start));
+    // The pages from the one the frame starts in to the one it ends in, that one excluded
+    // (the next frame starts there; the last page of the file is simply kept).
+    static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t from = reinterpret_cast<uintptr_t>(pixels) / page * page;
+    const uintptr_t to = (reinterpret_cast<uintptr_t>(pixels) + size) / page * page;
+    std::shared_ptr<const void> owner(reinterpret_cast<const void*>(from),
+                                      [map = map_, len = to - from](const void* p) {
+                                        if (len) ::madvise(const_cast<void*>(p), len, MADV_DONTNEED);
+                                      });
+    auto frame = Frame::wrap(format_.format, format_.width, format_.height, {pixels, static_cast<size_t>(size)},
+                             std::move(owner), pts, n_);
+    if (!frame) return frame.status();
+    ++n_;
+    return frame;
+  }
+
+  // The mapping's check() naming the frame that starts at `at`.
+  Status checked(uint64_t at) const {
+    Status s = map_->check();
+    if (s.is_ok()) return s;
+    return make_error(s.code(), "frame " + std::to_string(n_) + " at byte " + std::to_string(at) +
+                                    " is truncated: " + s.message());
+  }
+
   std::unique_ptr<io::FileSource> file_;
   SourceFormat format_;
   uint64_t data_start_ = 0;
   bool y4m_ = false;
   SourceOptions options_;
   Clock& clock_;
+  // Shared with the frames that point into it; it only uses file_'s descriptor in check(),
+  // which only this source calls.
+  std::shared_ptr<io::MappedFile> map_;
   FramePool pool_;
   std::atomic<bool> stop_{false};
   uint64_t n_ = 0;

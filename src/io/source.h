@@ -35,6 +35,8 @@ class FileSource final : public Source {
   ~FileSource() override;
   Status read_at(uint64_t offset, std::span<uint8_t> out) override;
   uint64_t size() const override { return size_; }
+  /// The open descriptor (the source's: do not close it), e.g. to map the file.
+  int fd() const { return fd_; }
 
   /// The whole file as mapped; empty when it is not. The bytes are to be trusted only when
   /// a check() after reading them passes (see io/mapped_file.h).

@@ -2,6 +2,10 @@
 #include "capture/file_source.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "camrec/media/clock.h"
 #include "testing/test_util.h"
@@ -104,6 +108,133 @@ TEST(Y4mSourceTest, TruncatedFrameIsMalformed) {
   auto second = (*src)->next_frame();
   EXPECT_EQ(second.status().code(), Errc::malformed);
   EXPECT_NE(second.status().message().find("truncated"), std::string::npos);
+}
+
+// Whether `p` lies in a mapping of the file named `name` (from the kernel's own table).
+bool mapped_from(const void* p, const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  while (std::getline(maps, line)) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx", &begin, &end) != 2 || at < begin || at >= end) continue;
+    return line.size() >= name.size() && line.compare(line.size() - name.size(), name.size(), name) == 0;
+  }
+  return false;
+}
+
+// Three 16x16 I420 frames of 'a', 'b', 'c' (384 bytes each after a 6-byte FRAME line).
+std::string three_frames() {
+  std::string text = "YUV4MPEG2 W16 H16 F30:1 C420\n";
+  for (char c : {'a', 'b', 'c'}) text += "FRAME\n" + std::string(384, c);
+  return text;
+}
+
+TEST(Y4mSourceTest, FramesPointIntoTheMappedFileAndOutliveTheSource) {
+  TempDir dir;
+  const std::string text = three_frames();
+  ASSERT_TRUE(camrec::testing::write_file(dir.file("m.y4m"), std::vector<uint8_t>(text.begin(), text.end())));
+  ManualClock clock;
+  FramePtr second;
+  {
+    auto src = open_y4m_source(dir.file("m.y4m"), fast(), clock);
+    ASSERT_TRUE(src.has_value()) << src.status().to_string();
+    ASSERT_TRUE((*src)->start().is_ok());
+    auto first = (*src)->next_frame();
+    ASSERT_TRUE(first.has_value()) << first.status().to_string();
+    EXPECT_TRUE(mapped_from((*first)->plane(0), "/m.y4m"));  // not copied into a buffer
+    EXPECT_EQ((*first)->plane(0)[0], 'a');
+    auto next = (*src)->next_frame();
+    ASSERT_TRUE(next.has_value());
+    second = *next;
+  }
+  // The source is gone; the frame keeps its part of the file mapped.
+  std::vector<uint8_t> got;
+  second->append_packed(got);
+  EXPECT_EQ(got, std::vector<uint8_t>(384, 'b'));
+  EXPECT_EQ(second->sequence, 1u);
+  EXPECT_TRUE(mapped_from(second->plane(2), "/m.y4m"));
+}
+
+TEST(Y4mSourceTest, FileCutAfterOpeningIsTruncatedAtTheFrameItCuts) {
+  TempDir dir;
+  const std::string text = three_frames();
+  const std::string path = dir.file("c.y4m");
+  ASSERT_TRUE(camrec::testing::write_file(path, std::vector<uint8_t>(text.begin(), text.end())));
+  ManualClock clock;
+  auto src = open_y4m_source(path, fast(), clock);
+  ASSERT_TRUE(src.has_value());
+  ASSERT_TRUE((*src)->start().is_ok());
+  ASSERT_TRUE((*src)->next_frame().has_value());
+  // Another program cuts the file in the middle of frame 1 (header 29 bytes, frames 390).
+  ASSERT_EQ(::truncate(path.c_str(), 29 + 390 + 100), 0);
+  auto cut = (*src)->next_frame();
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.status().code(), Errc::malformed);
+  EXPECT_NE(cut.status().message().find("frame 1 at byte 419 is truncated"), std::string::npos)
+      << cut.status().message();
+  EXPECT_NE(cut.status().message().find("shrank from 1199 to 519 bytes"), std::string::npos)
+      << cut.status().message();
+}
+
+TEST(Y4mSourceTest, FileCutWhileAFrameIsReadReadsZerosAndStopsWithAnError) {
+  TempDir dir;
+  // Frames of a whole page each, so the cut leaves a frame's pages unbacked.
+  std::string text = "YUV4MPEG2 W64 H64 F30:1 C420\n";
+  for (char c : {'a', 'b', 'c'}) text += "FRAME\n" + std::string(64 * 64 * 3 / 2, c);
+  const std::string path = dir.file("w.y4m");
+  ASSERT_TRUE(camrec::testing::write_file(path, std::vector<uint8_t>(text.begin(), text.end())));
+  ManualClock clock;
+  auto src = open_y4m_source(path, fast(), clock);
+  ASSERT_TRUE(src.has_value());
+  ASSERT_TRUE((*src)->start().is_ok());
+  auto first = (*src)->next_frame();
+  ASSERT_TRUE(first.has_value());
+  auto second = (*src)->next_frame();  // handed out whole, read by the encoder later
+  ASSERT_TRUE(second.has_value());
+  ASSERT_TRUE(mapped_from((*second)->plane(0), "/w.y4m"));
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);  // before either frame is read
+  // Reading the frame touches pages past the new end: the process lives (no SIGBUS death)
+  // and reads zeros where the file was cut...
+  std::vector<uint8_t> got;
+  (*second)->append_packed(got);
+  ASSERT_EQ(got.size(), 64u * 64u * 3u / 2u);
+  EXPECT_EQ(got.back(), 0);
+  // ... and the next frame says why the recording must stop.
+  auto next = (*src)->next_frame();
+  ASSERT_FALSE(next.has_value());
+  EXPECT_EQ(next.status().code(), Errc::malformed);
+  EXPECT_NE(next.status().message().find("frame 2 at byte"), std::string::npos) << next.status().message();
+  EXPECT_NE(next.status().message().find("while being read"), std::string::npos) << next.status().message();
+}
+
+TEST(Y4mSourceTest, WithNoMappingLeftTheFileIsRead) {
+  // The SIGBUS guard has 16 slots: sources past them read into pooled buffers, with the
+  // same frames and the same errors.
+  TempDir dir;
+  const std::string text = three_frames();
+  const std::string path = dir.file("r.y4m");
+  ASSERT_TRUE(camrec::testing::write_file(path, std::vector<uint8_t>(text.begin(), text.end())));
+  ManualClock clock;
+  std::vector<std::unique_ptr<SensorSource>> sources;
+  int read = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto src = open_y4m_source(path, fast(), clock);
+    ASSERT_TRUE(src.has_value());
+    ASSERT_TRUE((*src)->start().is_ok());
+    auto f = (*src)->next_frame();
+    ASSERT_TRUE(f.has_value()) << f.status().to_string();
+    std::vector<uint8_t> got;
+    (*f)->append_packed(got);
+    EXPECT_EQ(got, std::vector<uint8_t>(384, 'a'));
+    read += !mapped_from((*f)->plane(0), "/r.y4m");
+    sources.push_back(std::move(*src));
+  }
+  EXPECT_GE(read, 4);
+  ASSERT_EQ(::truncate(path.c_str(), 29 + 390 + 100), 0);
+  auto cut = sources.back()->next_frame();
+  EXPECT_EQ(cut.status().code(), Errc::malformed);
+  EXPECT_NE(cut.status().message().find("truncated"), std::string::npos) << cut.status().message();
 }
 
 TEST(Y4mSourceTest, BadFrameMarkerAndMissingFile) {
