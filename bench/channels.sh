@@ -7,13 +7,14 @@
 #     into the same two files; then each channel alone (its memory, and a check of the CPU
 #     attributed to it when both run);
 #  2. N independent 640x360 recordings in one process (`bench_channels many N`) beside N
-#     `ffmpeg -re` processes at once, N = 1, 2, 3, ... until a tool loses a frame (camrec) or
-#     falls more than 5 frames behind the clock (ffmpeg, which never drops but lags), a
-#     failure confirmed by a second run at the same N; the tools take turns at each N.
+#     `ffmpeg -re` processes at once: the largest N at which a tool loses no frame (camrec)
+#     or falls no more than 5 frames behind the clock (ffmpeg, which never drops but lags),
+#     found per tool by doubling N, then halving the interval (a failure is confirmed by a
+#     second run at the same N); the tools take turns.
 #   bench/channels.sh BUILD_DIR WORK_DIR
 # BENCH_CHANNELS_SECONDS (scenario 1, default 20), BENCH_CHANNELS_ALONE_SECONDS (each channel
 # alone, default 10), BENCH_MANY_SECONDS (each run of scenario 2, default 10),
-# BENCH_MANY_BUDGET (seconds after which scenario 2 starts no new N, default 190: the last N
+# BENCH_MANY_BUDGET (seconds after which scenario 2 starts no new N, default 260: the last N
 # and the 16-frame check may add 55 s), BENCH_MANY_MAX (largest N tried, default 32).
 set -euo pipefail
 build=$1
@@ -23,7 +24,7 @@ measure="$build/bench/bench_measure"
 seconds=${BENCH_CHANNELS_SECONDS:-20}
 alone_seconds=${BENCH_CHANNELS_ALONE_SECONDS:-10}
 many_seconds=${BENCH_MANY_SECONDS:-10}
-budget=${BENCH_MANY_BUDGET:-190}
+budget=${BENCH_MANY_BUDGET:-260}
 max_n=${BENCH_MANY_MAX:-32}
 out=$(mktemp -d "${TMPDIR:-/tmp}/camrec-bench-channels.XXXXXX")
 trap 'rm -rf "$out"' EXIT
@@ -174,16 +175,34 @@ echo "### N independent 640x360 recordings, $many_seconds s each in real time"
 printf '| %3s | %5s | %-6s | %3s | %-26s | %11s | %12s | %8s |\n' N load tool ok detail "CPU s per s" "per record." "RSS MB"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "----:" "------:" "--------" "-----" "----------------------------" "------------:" "-------------:" "---------:"
 start=$SECONDS
+# Each tool's N is searched on its own: doubled while it passes (1, 2, 4, 8, ...), then halved
+# between the largest N passed and the smallest failed, so an idle machine that runs a dozen
+# recordings is measured in about as many steps as a busy one that runs two. A failure is
+# confirmed by a second run at the same N; the tools take turns.
 declare -A best=([camrec]=0 [ffmpeg]=0) failed=([camrec]=0 [ffmpeg]=0) rss_at=([camrec]=- [ffmpeg]=-) cpu_at=([camrec]=- [ffmpeg]=-)
-n=1
+next_n() {  # TOOL -> the next N to try, or 0 when its N is known
+  local lo=${best[$1]} hi=${failed[$1]}
+  if [ "$hi" = 0 ]; then
+    [ "$lo" -lt "$max_n" ] || { echo 0; return; }
+    local n=$((lo == 0 ? 1 : lo * 2))
+    echo $((n > max_n ? max_n : n))
+  elif ((hi - lo > 1)); then
+    echo $(((lo + hi) / 2))
+  else
+    echo 0
+  fi
+}
 ended="every N up to $max_n passed"
-while [ "$n" -le "$max_n" ]; do
-  if [ "${failed[camrec]}" != 0 ] && [ "${failed[ffmpeg]}" != 0 ]; then ended=""; break; fi
-  if ((SECONDS - start > budget)); then ended="time budget (${budget} s) reached before N=$n"; break; fi
+turn=0
+while :; do
   tools=(camrec ffmpeg)
-  ((n % 2)) || tools=(ffmpeg camrec)
+  ((turn++ % 2 == 0)) || tools=(ffmpeg camrec)
+  progressed=0
   for tool in "${tools[@]}"; do
-    [ "${failed[$tool]}" = 0 ] || continue
+    n=$(next_n "$tool")
+    [ "$n" != 0 ] || continue
+    if ((SECONDS - start > budget)); then ended="time budget (${budget} s) reached before N=$n"; break 2; fi
+    progressed=1
     for _ in 1 2; do
       l=$(load1)
       "run_$tool" "$n"
@@ -199,7 +218,7 @@ while [ "$n" -le "$max_n" ]; do
       failed[$tool]=$n
     fi
   done
-  n=$((n + 1))
+  [ "$progressed" = 1 ] || break
 done
 echo
 echo "largest N recorded in real time without a lost frame (a failure confirmed by a second run):"
