@@ -26,13 +26,18 @@ class LiveFeed::FragmentCapture final : public io::Sink {
       target.insert(target.end(), b.begin(), b.end());
       size_ += b.size();
     }
+    if (!have_init_) init_size_ = size_;
     have_init_ = true;
     return Status::ok();
   }
   using Sink::append;
   Status write_at(uint64_t offset, std::span<const uint8_t> data) override {
-    // Only the fragment's 'free' -> 'moof' rename patches bytes, inside the open fragment
-    // (the header is never rewritten: the video's parameter sets travel in-band).
+    // The fragment's 'free' -> 'moof' rename patches bytes inside the open fragment. The
+    // header's mehd, which a file's muxer brings up to date after each fragment so that a
+    // killed recording tells its length, is left as viewers got it: a live stream has no
+    // length, and its init segment was handed out with the first fragment. Nothing else of
+    // the header is rewritten (the video's parameter sets travel in-band).
+    if (have_init_ && offset + data.size() <= init_size_) return Status::ok();
     if (offset < fragment_offset_ || offset - fragment_offset_ + data.size() > fragment_.size())
       return make_error(Errc::internal, "live muxer patched bytes outside the open fragment");
     std::copy(data.begin(), data.end(), fragment_.begin() + static_cast<ptrdiff_t>(offset - fragment_offset_));
@@ -52,6 +57,7 @@ class LiveFeed::FragmentCapture final : public io::Sink {
  private:
   bool have_init_ = false;
   std::vector<uint8_t> init_;
+  uint64_t init_size_ = 0;  // bytes of the header, which stays as first captured
   std::vector<uint8_t> fragment_;
   uint64_t fragment_offset_ = 0;
   uint64_t size_ = 0;
